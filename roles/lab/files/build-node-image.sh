@@ -5,11 +5,11 @@
 # is cached so a rebuild does not download the packages again.
 set -euo pipefail
 
-image="${SWARMOPS_NODE_IMAGE:-swarmops/lab-node:bookworm-1}"
+image="${SWARMOPS_NODE_IMAGE:-swarmops/lab-node:bookworm-2}"
 cache_dir="${SWARMOPS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/swarmops}"
 mirror="${SWARMOPS_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 # Bump the recipe version (and the tag above) when the package list changes.
-recipe="bookworm-1"
+recipe="bookworm-2"
 packages="systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,iputils-ping,ca-certificates,procps,curl,gnupg,kmod,iptables,less"
 tarball="$cache_dir/lab-node-rootfs-$recipe.tar.gz"
 
@@ -41,6 +41,8 @@ if [ ! -s "$tarball" ]; then
   done
   : >"$rootfs/etc/machine-id"
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  # Empty package lists must look stale, or apt's cache_valid_time would trust them.
+  touch -d '2000-01-01 00:00:00' "$rootfs/var/lib/apt/lists"
   echo "deb $mirror bookworm main" >"$rootfs/etc/apt/sources.list"
   echo "deb $mirror bookworm-updates main" >>"$rootfs/etc/apt/sources.list"
   echo "deb http://deb.debian.org/debian-security bookworm-security main" >>"$rootfs/etc/apt/sources.list"

@@ -1,0 +1,71 @@
+# Copyright (c) 2026 swarmops.ha contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: swarm_cluster_plan
+version_added: 0.1.0
+short_description: Ordered, quorum-safe plan that brings a swarm to the inventory
+description:
+  - Takes the observed state of the inventory's hosts (their C(docker info) swarm section and, for managers with
+    quorum, the node list) and returns the changes that bring the swarm to the inventory, in a safe order
+    (init, joins with managers first, promotions before demotions, removals).
+  - Refuses (in RV(_value.errors)) a plan under which the reachable managers would fall below the Raft quorum at any
+    step, a host in another swarm, a locked manager, and initialising a swarm while a manager does not answer.
+positional: managers, workers, prune
+options:
+  _input:
+    description: Observed state per inventory host, C({host: {reachable, swarm, nodes}}).
+    type: dict
+    required: true
+  managers:
+    description: Inventory hostnames of the manager group.
+    type: list
+    elements: str
+    required: true
+  workers:
+    description: Inventory hostnames of the worker group.
+    type: list
+    elements: str
+    required: true
+  prune:
+    description: Remove nodes that no inventory host accounts for.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Plan the swarm
+  ansible.builtin.set_fact:
+    swarm_plan: "{{ observed | swarmops.ha.swarm_cluster_plan(groups['swarm_managers'], groups['swarm_workers']) }}"
+"""
+
+RETURN = r"""
+_value:
+  description:
+    - C(entry), C(manage_via), C(init), C(join), C(promote), C(demote), C(remove), C(node_ids),
+      C(managers_before), C(reachable_before), C(managers_after), C(changes), C(errors) and C(warnings).
+  type: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_plan import SwarmPlanError, plan_cluster
+
+
+def swarm_cluster_plan(hosts, managers, workers, prune=False):
+    for name, value in (("managers", managers), ("workers", workers)):
+        if isinstance(value, (str, bytes, dict)):
+            raise AnsibleFilterError(f"swarm_cluster_plan: {name} must be a list of inventory hostnames, got {value!r}")
+    try:
+        return plan_cluster(list(managers or []), list(workers or []), hosts, prune=boolean(prune, strict=True))
+    except (SwarmPlanError, TypeError) as exc:
+        raise AnsibleFilterError(f"swarm_cluster_plan: {exc}") from exc
+
+
+class FilterModule:
+    def filters(self):
+        return {"swarm_cluster_plan": swarm_cluster_plan}
