@@ -10,12 +10,13 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # Extra arguments for ansible-playbook, e.g. make lab LAB_ARGS="-e lab_workers=3"
 LAB_ARGS ?=
 
-.PHONY: help venv engine lab lab-up lab-down test unit molecule clean
+.PHONY: help venv engine lab lab-up lab-down test unit lint molecule clean
 
 help:
 	@echo "make lab       start the local lab swarm and run site.yml on it"
 	@echo "make lab-down  remove every container, volume and network of the lab"
 	@echo "make test      unit tests, then the molecule scenarios on a lab of their own"
+	@echo "make lint      ansible-lint, ansible-test sanity and units (no Docker needed)"
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +40,9 @@ lab-down: venv engine
 
 unit: venv
 	pytest -q
+
+lint: venv
+	scripts/lint.sh
 
 molecule: venv engine
 	scripts/run-molecule.sh

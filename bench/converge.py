@@ -67,7 +67,7 @@ def sh(node, script):
 
 def baseline(managers, workers):
     names = [f"manager{i}" for i in range(1, managers + 1)] + [f"worker{i}" for i in range(1, workers + 1)]
-    prefix = SUBNET.split("/")[0].rsplit(".", 1)[0]
+    prefix = SUBNET.split("/", 1)[0].rsplit(".", 1)[0]
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=len(names)) as pool:
         list(pool.map(lambda n: sh(n, "apt-get update -qq && DEBIAN_FRONTEND=noninteractive "

@@ -17,7 +17,7 @@ description:
 positional: managers, workers, prune
 options:
   _input:
-    description: Observed state per inventory host, C({host: {reachable, swarm, nodes}}).
+    description: "Observed state per inventory host, C({host: {reachable, swarm, nodes}})."
     type: dict
     required: true
   managers:

@@ -21,8 +21,9 @@ fi
 mkdir -p "$cache_dir"
 if [ ! -s "$tarball" ]; then
   command -v debootstrap >/dev/null 2>&1 || {
-    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 || {
-      echo "build-node-image: debootstrap is missing; install it (apt-get install debootstrap)" >&2; exit 1; }
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+      echo "build-node-image: debootstrap is missing; install it (apt-get install debootstrap)" >&2; exit 1
+    fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
   }
   rootfs="$(mktemp -d /tmp/swarmops-rootfs.XXXXXX)"

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Unit tests for the swarm planner (``_swarm_plan``) and its filter wrapper.
+"""Unit tests for the swarm planner (``_swarm_plan``).
 
 Scenarios are built from ``fixtures/swarm_nodes.json``: the node list of a
 5-node lab swarm (manager1-3 at 192.168.78.11-13, worker1-2 at .31-.32) as
@@ -11,6 +11,9 @@ objects of a manager, a worker and an inactive host.  Every scenario starts
 from a deep copy and is tweaked by the small helpers below, in the shape the
 swarm_cluster role's observe.yml hands to the filter:
 ``{host: {"reachable": bool, "swarm": {...}, "nodes": [...] or None}}``.
+The filter wrapper is tested in ``tests/unit/plugins/filter/test_swarm_cluster_plan.py``
+with these helpers: ansible-test runs module_utils tests where only
+``ansible.module_utils`` of ansible-core can be imported.
 """
 
 from __future__ import annotations
@@ -21,9 +24,6 @@ import pathlib
 
 import pytest
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.swarmops.ha.plugins.filter.swarm_cluster_plan import FilterModule, swarm_cluster_plan
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_plan import (
     SwarmPlanError,
     choose_entry,
@@ -771,67 +771,3 @@ class TestInputShapes:
         hosts["manager1"]["nodes"].append("sipzz5fk2z9ri19r0wyojfljo")
         with pytest.raises(SwarmPlanError):
             plan(hosts)
-
-
-# --------------------------------------------------------------------------- filter wrapper
-
-
-class TestFilter:
-    def test_registered(self):
-        assert FilterModule().filters() == {"swarm_cluster_plan": swarm_cluster_plan}
-
-    def test_same_plan_as_module_util(self):
-        assert swarm_cluster_plan(healthy(), MANAGERS, WORKERS) == expected_plan()
-
-    def test_none_groups_are_empty(self):
-        result = swarm_cluster_plan(fresh(*WORKERS), None, WORKERS)
-        assert result["errors"] == ["no manager in the inventory: nothing can initialise the swarm"]
-
-    @pytest.mark.parametrize(
-        "prune, removed",
-        [
-            pytest.param("yes", True, id="yes"),
-            pytest.param("no", False, id="no"),
-            pytest.param("true", True, id="true-str"),
-            pytest.param(True, True, id="true"),
-            pytest.param(False, False, id="false"),
-        ],
-    )
-    def test_prune_as_ansible_boolean(self, prune, removed):
-        hosts = healthy()
-        del hosts["worker2"]
-        result = swarm_cluster_plan(hosts, MANAGERS, ["worker1"], prune)
-        expected_remove = (
-            [{"hostname": "worker2", "node_id": ID["worker2"], "role": "worker", "state": "ready"}] if removed else []
-        )
-        assert result["remove"] == expected_remove
-        assert result["changes"] == (1 if removed else 0)
-        assert result["warnings"] == ([] if removed else [STRAY_WARNING.format(strays="worker2 (worker, ready)")])
-
-    def test_prune_defaults_to_false(self):
-        hosts = healthy()
-        del hosts["worker2"]
-        assert swarm_cluster_plan(hosts, MANAGERS, ["worker1"])["remove"] == []
-
-    @pytest.mark.parametrize(
-        "hosts, managers, workers, prune, message",
-        [
-            pytest.param(None, MANAGERS, WORKERS, False, "swarm_cluster_plan: hosts must be a dict", id="hosts-none"),
-            pytest.param([], MANAGERS, WORKERS, False, "swarm_cluster_plan: hosts must be a dict", id="hosts-list"),
-            pytest.param({"manager1": []}, MANAGERS, WORKERS, False, "swarm_cluster_plan: observed state of manager1", id="state-list"),
-            pytest.param({}, ["manager1", 2], WORKERS, False, "swarm_cluster_plan: managers must be a list", id="managers-int"),
-            pytest.param({}, MANAGERS, 5, False, "swarm_cluster_plan: ", id="workers-int"),
-            pytest.param({}, MANAGERS, WORKERS, "maybe", "swarm_cluster_plan: ", id="prune-maybe"),
-        ],
-    )
-    def test_bad_input_raises_filter_error(self, hosts, managers, workers, prune, message):
-        with pytest.raises(AnsibleFilterError) as excinfo:
-            swarm_cluster_plan(hosts, managers, workers, prune)
-        assert excinfo.value.message.startswith(message)
-
-    def test_string_group_is_rejected(self):
-        try:
-            result = swarm_cluster_plan(fresh(), "manager1", WORKERS)
-        except AnsibleFilterError:
-            return
-        raise AssertionError(f"accepted a string as the manager group: {result['errors']}")

@@ -1,0 +1,432 @@
+# Copyright (c) 2026 swarmops.ha contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module util is PRIVATE to the swarmops.ha collection: it is not a public
+# API, and it may change or disappear without notice in any release.
+
+"""When is a swarm service converged and healthy? Pure rules over API objects.
+
+The inputs are the objects the Docker Engine API returns: a service
+(``GET /services/{id}``), its tasks (``GET /tasks?filters={"service":[id]}``)
+and the nodes (``GET /nodes``).  A service is converged when:
+
+- the desired number of tasks runs: the replica count, or for a global service
+  one task on every eligible node (ready, active, and matching the placement
+  constraints);
+- every running task runs the service's current spec, and no update is in
+  progress, paused or rolled back;
+- every task is healthy: a task whose container has a health check stays in
+  state ``starting`` until the check passes, so ``running`` means healthy;
+- no task is starting or restarting, and each running task has been running
+  for at least ``min_healthy_time`` seconds;
+- no counted task sits on a node that is down.
+
+Nothing here does I/O; the clock is passed in.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+from datetime import datetime, timezone
+
+PENDING_STATES = ("new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting")
+FAILED_STATES = ("failed", "rejected", "orphaned", "remove")
+UPDATE_IN_PROGRESS = ("updating", "rollback_started")
+UPDATE_PAUSED = ("paused", "rollback_paused")
+
+_TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def parse_timestamp(value: str | None) -> float | None:
+    """Seconds since the epoch of an API timestamp (nanoseconds are cut to microseconds)."""
+    if not value:
+        return None
+    match = _TIMESTAMP.match(value)
+    if not match:
+        return None
+    base, fraction, zone = match.groups()
+    fraction = ((fraction or ".")[1:7]).ljust(6, "0")
+    fraction = "." + fraction
+    zone = "+00:00" if zone == "Z" else zone
+    parsed = datetime.fromisoformat(f"{base}{fraction}{zone}")
+    if parsed.year < 1971:  # Docker's zero time: never happened
+        return None
+    return parsed.astimezone(timezone.utc).timestamp()
+
+
+def service_mode(service: dict) -> str:
+    mode = (service.get("Spec") or {}).get("Mode") or {}
+    if "Global" in mode:
+        return "global"
+    return "replicated"
+
+
+def service_name(service: dict) -> str:
+    return (service.get("Spec") or {}).get("Name") or service.get("ID", "?")
+
+
+def service_image(service: dict) -> str:
+    image = (((service.get("Spec") or {}).get("TaskTemplate") or {}).get("ContainerSpec") or {}).get("Image") or ""
+    return image.split("@", 1)[0]
+
+
+def node_labels(node: dict) -> dict:
+    return (node.get("Spec") or {}).get("Labels") or {}
+
+
+def _node_attribute(node: dict, key: str) -> str | None:
+    spec = node.get("Spec") or {}
+    description = node.get("Description") or {}
+    if key == "node.id":
+        return node.get("ID")
+    if key == "node.hostname":
+        return description.get("Hostname")
+    if key == "node.role":
+        return spec.get("Role")
+    if key == "node.platform.os":
+        return (description.get("Platform") or {}).get("OS")
+    if key == "node.platform.arch":
+        return (description.get("Platform") or {}).get("Architecture")
+    if key.startswith("node.labels."):
+        return node_labels(node).get(key[len("node.labels."):])
+    if key.startswith("engine.labels."):
+        return ((description.get("Engine") or {}).get("Labels") or {}).get(key[len("engine.labels."):])
+    return None
+
+
+def constraint_matches(node: dict, constraint: str) -> bool:
+    """Evaluate one placement constraint (``key==value`` or ``key!=value``) on a node.
+
+    Like Swarm, keys and values are compared without regard to case.
+    """
+    for operator in ("!=", "=="):
+        if operator in constraint:
+            key, value = (part.strip() for part in constraint.split(operator, 1))
+            actual = _node_attribute_folded(node, key)
+            equal = actual is not None and actual.casefold() == value.casefold()
+            return not equal if operator == "!=" else equal
+    raise ValueError(f"placement constraint {constraint!r} has no == or != operator")
+
+
+def _node_attribute_folded(node: dict, key: str) -> str | None:
+    lowered = key.lower()
+    for prefix in ("node.labels.", "engine.labels."):
+        if lowered.startswith(prefix):
+            wanted = key[len(prefix):].casefold()
+            source = node_labels(node) if prefix == "node.labels." else (
+                ((node.get("Description") or {}).get("Engine") or {}).get("Labels") or {})
+            for name, value in source.items():
+                if name.casefold() == wanted:
+                    return value
+            return None
+    return _node_attribute(node, lowered)
+
+
+def constraints_of(service: dict) -> list[str]:
+    placement = ((service.get("Spec") or {}).get("TaskTemplate") or {}).get("Placement") or {}
+    return list(placement.get("Constraints") or [])
+
+
+def node_is_up(node: dict) -> bool:
+    return ((node.get("Status") or {}).get("State") or "").lower() == "ready"
+
+
+def eligible_nodes(service: dict, nodes: list[dict]) -> list[dict]:
+    """Nodes that can take a task of the service: ready, active and matching every constraint."""
+    constraints = constraints_of(service)
+    result = []
+    for node in nodes:
+        if not node_is_up(node) or ((node.get("Spec") or {}).get("Availability") or "active") != "active":
+            continue
+        if all(constraint_matches(node, c) for c in constraints):
+            result.append(node)
+    return result
+
+
+def desired_replicas(service: dict, nodes: list[dict]) -> int:
+    if service_mode(service) == "global":
+        return len(eligible_nodes(service, nodes))
+    replicated = ((service.get("Spec") or {}).get("Mode") or {}).get("Replicated") or {}
+    return int(replicated.get("Replicas", 1))
+
+
+def _prune_empty(value):
+    if isinstance(value, dict):
+        pruned = {k: _prune_empty(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v not in (None, {}, [], "")}
+    if isinstance(value, list):
+        return [_prune_empty(v) for v in value]
+    return value
+
+
+def _comparable_spec(spec: dict) -> dict:
+    # Seen on Engine 20.10: a task's spec omits empty values, the default
+    # runtime ("container") and the container's StopGracePeriod that its
+    # service's template carries; the image may carry a resolved digest on one
+    # side only; ForceUpdate is compared on its own.
+    spec = _prune_empty(dict(spec or {}))
+    spec.pop("ForceUpdate", None)
+    if spec.get("Runtime") == "container":
+        spec.pop("Runtime")
+    container = dict(spec.get("ContainerSpec") or {})
+    container["Image"] = (container.get("Image") or "").split("@", 1)[0]
+    container.pop("StopGracePeriod", None)
+    spec["ContainerSpec"] = container
+    return spec
+
+
+def task_runs_current_spec(task: dict, service: dict) -> bool:
+    template = (service.get("Spec") or {}).get("TaskTemplate") or {}
+    if (task.get("Spec") or {}).get("ForceUpdate", 0) != template.get("ForceUpdate", 0):
+        return False
+    # A digest on both sides is compared (a re-pushed tag); on one side only it
+    # is the engine's resolution of the same image.
+    task_image = ((task.get("Spec") or {}).get("ContainerSpec") or {}).get("Image") or ""
+    service_image_ref = (template.get("ContainerSpec") or {}).get("Image") or ""
+    if "@" in task_image and "@" in service_image_ref and task_image != service_image_ref:
+        return False
+    return _comparable_spec(task.get("Spec") or {}) == _comparable_spec(template)
+
+
+def update_state(service: dict) -> str:
+    return ((service.get("UpdateStatus") or {}).get("State") or "").lower()
+
+
+def describe_task(task: dict, nodes_by_id: dict, service: dict | None = None) -> dict:
+    status = task.get("Status") or {}
+    container = status.get("ContainerStatus") or {}
+    node = nodes_by_id.get(task.get("NodeID") or "", {})
+    return {
+        "id": task.get("ID"),
+        "slot": task.get("Slot"),
+        "node_id": task.get("NodeID") or "",
+        "node": (node.get("Description") or {}).get("Hostname") or task.get("NodeID") or "(not scheduled)",
+        "node_state": ((node.get("Status") or {}).get("State") or "unknown") if node else "unknown",
+        "state": status.get("State"),
+        "desired_state": task.get("DesiredState"),
+        "message": status.get("Message") or "",
+        "error": status.get("Err") or "",
+        "exit_code": container.get("ExitCode"),
+        "timestamp": status.get("Timestamp"),
+        "image": ((((task.get("Spec") or {}).get("ContainerSpec") or {}).get("Image")) or "").split("@", 1)[0],
+        "current_spec": task_runs_current_spec(task, service) if service else None,
+    }
+
+
+def evaluate_service(
+    service: dict,
+    tasks: list[dict],
+    nodes: list[dict],
+    now: float,
+    min_healthy_time: float = 0.0,
+    accept_rollback: bool = False,
+    attempt_since: float | None = None,
+) -> dict:
+    """Judge one service: a dict with ``converged``, ``failed`` and the reasons.
+
+    With ``accept_rollback``, a rollback is the goal, not a failure.
+    ``attempt_since`` (epoch seconds) is when the deploy being judged began.
+    """
+    nodes_by_id = {n.get("ID"): n for n in nodes}
+    name = service_name(service)
+    wanted = desired_replicas(service, nodes)
+    state = update_state(service)
+    message = (service.get("UpdateStatus") or {}).get("Message") or ""
+    own = [t for t in tasks if t.get("ServiceID") in (None, service.get("ID"))]
+
+    running, settling, starting, stale, on_down_nodes = [], [], [], [], []
+    for task in own:
+        if (task.get("DesiredState") or "").lower() != "running":
+            continue
+        status_state = ((task.get("Status") or {}).get("State") or "").lower()
+        node = nodes_by_id.get(task.get("NodeID") or "")
+        if status_state == "running":
+            if node is not None and not node_is_up(node):
+                on_down_nodes.append(task)
+            elif not task_runs_current_spec(task, service):
+                stale.append(task)
+            else:
+                since = parse_timestamp((task.get("Status") or {}).get("Timestamp"))
+                if min_healthy_time > 0 and since is not None and now - since < min_healthy_time:
+                    settling.append(task)
+                else:
+                    running.append(task)
+        elif status_state in PENDING_STATES:
+            starting.append(task)
+
+    # Tasks that failed for the spec being deployed: the reason a service is not
+    # whole. Once Swarm rolls an update back, the service no longer carries
+    # the spec it tried (the engine drops it, and StartedAt becomes the start of
+    # the rollback), so the tasks created since the deploy began are the attempt.
+    update_started = attempt_since if attempt_since is not None else parse_timestamp(
+        (service.get("UpdateStatus") or {}).get("StartedAt"))
+
+    def part_of_attempt(task):
+        if task_runs_current_spec(task, service):
+            return True
+        created = parse_timestamp(task.get("CreatedAt"))
+        return state.startswith("rollback") and None not in (created, update_started) and created >= update_started - 1
+
+    failing = [
+        t for t in own
+        if ((t.get("Status") or {}).get("State") or "").lower() in FAILED_STATES + ("shutdown", "complete")
+        and part_of_attempt(t)
+        and (
+            (t.get("Status") or {}).get("Err")
+            or (t.get("Status") or {}).get("ContainerStatus", {}).get("ExitCode")
+            # Stopped by the rollback before it failed by itself: still the attempt.
+            or (state.startswith("rollback") and not task_runs_current_spec(t, service))
+        )
+    ]
+    failing.sort(key=lambda t: parse_timestamp((t.get("Status") or {}).get("Timestamp")) or 0.0, reverse=True)
+
+    reasons = []
+    if len(running) < wanted:
+        reasons.append(f"{len(running)} of {wanted} tasks running and healthy")
+    if len(running) > wanted and service_mode(service) == "replicated":
+        reasons.append(f"{len(running)} tasks running where {wanted} are wanted")
+    if settling:
+        reasons.append(f"{len(settling)} task(s) healthy for less than {min_healthy_time:g}s")
+    if starting:
+        reasons.append(f"{len(starting)} task(s) starting or waiting for their health check")
+    if stale:
+        reasons.append(f"{len(stale)} running task(s) still on the previous spec")
+    if on_down_nodes:
+        reasons.append(f"{len(on_down_nodes)} task(s) on nodes that are down")
+    if state in UPDATE_IN_PROGRESS:
+        reasons.append(f"update {state}")
+
+    unschedulable = [
+        t for t in starting
+        if "no suitable node" in ((t.get("Status") or {}).get("Err") or "")
+    ]
+    if unschedulable:
+        reasons.append(
+            "no node satisfies the placement: "
+            + ((unschedulable[0].get("Status") or {}).get("Err") or "")
+            + (f" (constraints: {', '.join(constraints_of(service))})" if constraints_of(service) else "")
+        )
+    if wanted == 0 and service_mode(service) == "global" and constraints_of(service):
+        reasons.append(f"no eligible node matches the constraints {', '.join(constraints_of(service))}")
+
+    failed = None
+    if state in UPDATE_PAUSED:
+        failed = f"update {state}: {message}".strip()
+    elif state in ("rollback_started", "rollback_completed") and not accept_rollback:
+        # Swarm has judged the update a failure: no need to wait for the rest.
+        failed = f"Swarm rolled the update back ({state}): {message}".strip()
+
+    return {
+        "name": name,
+        "id": service.get("ID"),
+        "mode": service_mode(service),
+        "image": service_image(service),
+        "replicas_wanted": wanted,
+        "replicas_running": len(running),
+        "update_state": state or None,
+        "update_message": message,
+        "converged": not reasons and failed is None,
+        "failed": failed,
+        "reasons": reasons,
+        "failing_tasks": [describe_task(t, nodes_by_id, service) for t in (unschedulable + failing)[:10]],
+        "starting_tasks": [describe_task(t, nodes_by_id, service) for t in starting[:10]],
+    }
+
+
+def evaluate_services(
+    services: list[dict],
+    tasks: list[dict],
+    nodes: list[dict],
+    now: float,
+    min_healthy_time: float = 0.0,
+    accept_rollback: bool = False,
+    attempt_since: float | None = None,
+) -> dict:
+    """Judge every service; ``converged`` only when all are, ``failed`` when any is."""
+    by_service: dict[str, list] = {}
+    for task in tasks:
+        by_service.setdefault(task.get("ServiceID"), []).append(task)
+    results = [
+        evaluate_service(s, by_service.get(s.get("ID"), []), nodes, now, min_healthy_time, accept_rollback, attempt_since)
+        for s in sorted(services, key=service_name)
+    ]
+    return {
+        "converged": all(r["converged"] for r in results),
+        "failed": [r for r in results if r["failed"]],
+        "services": results,
+    }
+
+
+def summary(evaluation: dict) -> dict:
+    """Per-service summary as the modules return it."""
+    return {
+        r["name"]: {
+            "replicas_wanted": r["replicas_wanted"],
+            "replicas_running": r["replicas_running"],
+            "image": r["image"],
+            "update_state": r["update_state"],
+            "converged": r["converged"],
+        }
+        for r in evaluation["services"]
+    }
+
+
+def diagnosis(evaluation: dict) -> str:
+    """One readable paragraph per service that is not converged."""
+    lines = []
+    for result in evaluation["services"]:
+        if result["converged"]:
+            continue
+        why = "; ".join(([result["failed"]] if result["failed"] else []) + result["reasons"]) or "not converged"
+        lines.append(f"service {result['name']}: {why}.")
+        seen = set()
+        for task in result["failing_tasks"] + result["starting_tasks"]:
+            if task["id"] in seen:
+                continue
+            seen.add(task["id"])
+            detail = task["error"] or task["message"]
+            exit_code = f", exit code {task['exit_code']}" if task["exit_code"] not in (None, 0) else ""
+            lines.append(
+                f"  task {task['id'][:12] if task['id'] else '?'}"
+                + (f" slot {task['slot']}" if task["slot"] is not None else "")
+                + f" on {task['node']}"
+                f" ({task['node_state']}): {task['state']}{exit_code}: {detail}"
+            )
+    return "\n".join(lines)
+
+
+class WaitResult(t.NamedTuple):
+    converged: bool
+    failed: bool
+    evaluation: dict
+    elapsed: float
+
+
+def wait_for_convergence(
+    read: t.Callable[[], tuple[list, list, list]],
+    timeout: float,
+    poll_interval: float,
+    min_healthy_time: float,
+    clock: t.Callable[[], float],
+    sleep: t.Callable[[float], None],
+    wall_clock: t.Callable[[], float],
+    stop_on_failure: bool = True,
+    accept_rollback: bool = False,
+    attempt_since: float | None = None,
+) -> WaitResult:
+    """Poll ``read()`` (services, tasks, nodes) until converged, failed or out of time."""
+    start = clock()
+    while True:
+        services, tasks, nodes = read()
+        evaluation = evaluate_services(services, tasks, nodes, wall_clock(), min_healthy_time, accept_rollback,
+                                       attempt_since)
+        elapsed = clock() - start
+        if evaluation["converged"]:
+            return WaitResult(True, False, evaluation, elapsed)
+        if stop_on_failure and evaluation["failed"]:
+            return WaitResult(False, True, evaluation, elapsed)
+        if elapsed >= timeout:
+            return WaitResult(False, False, evaluation, elapsed)
+        sleep(min(poll_interval, timeout - elapsed))

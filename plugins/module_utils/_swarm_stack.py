@@ -1,0 +1,189 @@
+# Copyright (c) 2026 swarmops.ha contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module util is PRIVATE to the swarmops.ha collection: it is not a public
+# API, and it may change or disappear without notice in any release.
+
+"""Compose stack definitions: validate, fingerprint, give safe update defaults, plan.
+
+Each service of a stack carries, as service labels, the fingerprint of its
+Compose definition and the definition itself.  Comparing fingerprints tells
+which services a deploy creates, updates or removes without touching the
+swarm, so check mode, diff mode and ``changed`` are exact.  Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+
+HASH_LABEL = "io.swarmops.stack.hash"
+DEFINITION_LABEL = "io.swarmops.stack.definition"
+SHARED_SECTIONS = ("networks", "volumes", "configs", "secrets")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+# Swarm's rule for service and network names (a DNS name component).
+_NAME = re.compile(r"[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*")
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+class StackDefinitionError(ValueError):
+    """The stack definition cannot be deployed as given."""
+
+
+def parse_duration(value) -> float:
+    """Seconds of a Compose duration ("30s", "1m30s", "500ms") or a number of seconds."""
+    if isinstance(value, bool):
+        raise StackDefinitionError(f"duration {value!r} is not a duration")
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip()
+    if not text or _DURATION.sub("", text):
+        raise StackDefinitionError(f"duration {value!r} is not a duration such as 30s or 1m30s")
+    return sum(float(number) * _UNITS[unit] for number, unit in _DURATION.findall(text))
+
+
+def format_duration(seconds: float) -> str:
+    return f"{int(seconds)}s" if float(seconds).is_integer() else f"{int(seconds * 1000)}ms"
+
+
+def validate_definition(definition, stack: str) -> dict:
+    """Check the shape of a Compose definition; return a deep copy to work on."""
+    if not isinstance(stack, str) or not _NAME.fullmatch(stack or ""):
+        raise StackDefinitionError(f"stack name {stack!r} is not valid: letters and digits, joined by - or _")
+    if not isinstance(definition, dict):
+        raise StackDefinitionError(
+            f"the definition of stack {stack} must be a mapping with a 'services' key, got {type(definition).__name__}"
+        )
+    services = definition.get("services")
+    if not isinstance(services, dict) or not services:
+        raise StackDefinitionError(f"the definition of stack {stack} has no 'services' mapping")
+    for name, service in services.items():
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise StackDefinitionError(f"service name {name!r} of stack {stack} is not valid: letters and digits, joined by - or _")
+        if not isinstance(service, dict):
+            raise StackDefinitionError(f"service {name} of stack {stack} must be a mapping, got {type(service).__name__}")
+        if not isinstance(service.get("image"), str) or not service["image"]:
+            raise StackDefinitionError(
+                f"service {name} of stack {stack} has no image (build images first; swarm deploys only images)"
+            )
+        deploy = service.get("deploy", {})
+        if not isinstance(deploy, dict):
+            raise StackDefinitionError(f"service {name}: deploy must be a mapping")
+        replicas = deploy.get("replicas", 1)
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+            raise StackDefinitionError(f"service {name}: deploy.replicas must be a whole number >= 0, got {replicas!r}")
+        for key in ("update_config", "rollback_config", "restart_policy", "labels", "resources", "placement"):
+            if key in deploy and not isinstance(deploy[key], (dict, list) if key == "labels" else dict):
+                raise StackDefinitionError(f"service {name}: deploy.{key} must be a mapping")
+    for section in SHARED_SECTIONS:
+        if section in definition and not isinstance(definition[section], (dict, type(None))):
+            raise StackDefinitionError(f"the '{section}' section of stack {stack} must be a mapping")
+    return copy.deepcopy(definition)
+
+
+def health_interval(service: dict) -> float:
+    healthcheck = service.get("healthcheck") or {}
+    if not healthcheck or healthcheck.get("disable") or healthcheck.get("test") in (["NONE"], "NONE"):
+        return 0.0
+    return parse_duration(healthcheck.get("interval", "30s"))
+
+
+def default_update_config(service: dict) -> dict:
+    """Start the new task first, one at a time, watch it for a health interval, roll back on failure."""
+    monitor = max(5.0, health_interval(service) * 2 + parse_duration((service.get("healthcheck") or {}).get("start_period", 0)))
+    return {
+        "parallelism": 1,
+        "order": "start-first",
+        "failure_action": "rollback",
+        "monitor": format_duration(monitor),
+    }
+
+
+def apply_update_defaults(definition: dict) -> list[str]:
+    """Give every service without an update_config the safe default; return their names."""
+    changed = []
+    for name, service in definition["services"].items():
+        deploy = service.setdefault("deploy", {})
+        if "update_config" not in deploy:
+            deploy["update_config"] = default_update_config(service)
+            deploy.setdefault("rollback_config", {"parallelism": 1, "order": "start-first"})
+            changed.append(name)
+    return changed
+
+
+def _labels_dict(labels) -> dict:
+    if isinstance(labels, list):
+        result = {}
+        for item in labels:
+            key, _separator, value = str(item).partition("=")
+            result[key] = value
+        return result
+    return dict(labels or {})
+
+
+def fingerprint(definition: dict, service_name: str) -> str:
+    service = copy.deepcopy(definition["services"][service_name])
+    deploy = service.get("deploy") or {}
+    if "labels" in deploy:
+        labels = _labels_dict(deploy["labels"])
+        labels.pop(HASH_LABEL, None)
+        labels.pop(DEFINITION_LABEL, None)
+        deploy["labels"] = labels
+    shared = {section: definition.get(section) for section in SHARED_SECTIONS if definition.get(section)}
+    text = json.dumps({"service": service, "shared": shared}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def stamp(definition: dict) -> dict:
+    """Put the fingerprint and the definition of each service in its labels. Returns {service: fingerprint}."""
+    prints = {}
+    for service_name in definition["services"]:
+        prints[service_name] = fingerprint(definition, service_name)
+    for name, service in definition["services"].items():
+        original = json.dumps(service, sort_keys=True, default=str)
+        deploy = service.setdefault("deploy", {})
+        labels = _labels_dict(deploy.get("labels"))
+        labels[HASH_LABEL] = prints[name]
+        labels[DEFINITION_LABEL] = original
+        deploy["labels"] = labels
+    return prints
+
+
+def plan_stack(stack: str, fingerprints: dict, existing_services: list, prune: bool) -> dict:
+    """Which services a deploy creates, updates, removes, and leaves alone.
+
+    ``existing_services`` are the stack's services as the API returns them.
+    """
+    existing = {}
+    for service in existing_services:
+        full = (service.get("Spec") or {}).get("Name") or ""
+        short = full[len(stack) + 1:] if full.startswith(stack + "_") else full
+        existing[short] = service
+    created = sorted(n for n in fingerprints if n not in existing)
+    updated = sorted(
+        n for n in fingerprints
+        if n in existing and ((existing[n].get("Spec") or {}).get("Labels") or {}).get(HASH_LABEL) != fingerprints[n]
+    )
+    unchanged = sorted(n for n in fingerprints if n in existing and n not in updated)
+    extra = sorted(n for n in existing if n not in fingerprints)
+    return {
+        "created": created,
+        "updated": updated,
+        "removed": extra if prune else [],
+        "kept_extra": [] if prune else extra,
+        "unchanged": unchanged,
+    }
+
+
+def deployed_definition(service: dict):
+    """The Compose definition a service was deployed from, when swarm_stack deployed it."""
+    text = ((service.get("Spec") or {}).get("Labels") or {}).get(DEFINITION_LABEL)
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None

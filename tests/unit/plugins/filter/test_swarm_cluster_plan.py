@@ -1,0 +1,90 @@
+# Copyright (c) 2026 swarmops.ha contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Unit tests for the swarm_cluster_plan filter, the wrapper of ``_swarm_plan``.
+
+The scenarios and their helpers are those of the planner's own tests
+(``tests/unit/plugins/module_utils/test_swarm_plan.py``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.swarmops.ha.plugins.filter.swarm_cluster_plan import FilterModule, swarm_cluster_plan
+from ansible_collections.swarmops.ha.tests.unit.plugins.module_utils.test_swarm_plan import (
+    ID,
+    MANAGERS,
+    STRAY_WARNING,
+    WORKERS,
+    expected_plan,
+    fresh,
+    healthy,
+)
+
+
+# --------------------------------------------------------------------------- filter wrapper
+
+
+class TestFilter:
+    def test_registered(self):
+        assert FilterModule().filters() == {"swarm_cluster_plan": swarm_cluster_plan}
+
+    def test_same_plan_as_module_util(self):
+        assert swarm_cluster_plan(healthy(), MANAGERS, WORKERS) == expected_plan()
+
+    def test_none_groups_are_empty(self):
+        result = swarm_cluster_plan(fresh(*WORKERS), None, WORKERS)
+        assert result["errors"] == ["no manager in the inventory: nothing can initialise the swarm"]
+
+    @pytest.mark.parametrize(
+        "prune, removed",
+        [
+            pytest.param("yes", True, id="yes"),
+            pytest.param("no", False, id="no"),
+            pytest.param("true", True, id="true-str"),
+            pytest.param(True, True, id="true"),
+            pytest.param(False, False, id="false"),
+        ],
+    )
+    def test_prune_as_ansible_boolean(self, prune, removed):
+        hosts = healthy()
+        del hosts["worker2"]
+        result = swarm_cluster_plan(hosts, MANAGERS, ["worker1"], prune)
+        expected_remove = (
+            [{"hostname": "worker2", "node_id": ID["worker2"], "role": "worker", "state": "ready"}] if removed else []
+        )
+        assert result["remove"] == expected_remove
+        assert result["changes"] == (1 if removed else 0)
+        assert result["warnings"] == ([] if removed else [STRAY_WARNING.format(strays="worker2 (worker, ready)")])
+
+    def test_prune_defaults_to_false(self):
+        hosts = healthy()
+        del hosts["worker2"]
+        assert swarm_cluster_plan(hosts, MANAGERS, ["worker1"])["remove"] == []
+
+    @pytest.mark.parametrize(
+        "hosts, managers, workers, prune, message",
+        [
+            pytest.param(None, MANAGERS, WORKERS, False, "swarm_cluster_plan: hosts must be a dict", id="hosts-none"),
+            pytest.param([], MANAGERS, WORKERS, False, "swarm_cluster_plan: hosts must be a dict", id="hosts-list"),
+            pytest.param({"manager1": []}, MANAGERS, WORKERS, False, "swarm_cluster_plan: observed state of manager1", id="state-list"),
+            pytest.param({}, ["manager1", 2], WORKERS, False, "swarm_cluster_plan: managers must be a list", id="managers-int"),
+            pytest.param({}, MANAGERS, 5, False, "swarm_cluster_plan: ", id="workers-int"),
+            pytest.param({}, MANAGERS, WORKERS, "maybe", "swarm_cluster_plan: ", id="prune-maybe"),
+        ],
+    )
+    def test_bad_input_raises_filter_error(self, hosts, managers, workers, prune, message):
+        with pytest.raises(AnsibleFilterError) as excinfo:
+            swarm_cluster_plan(hosts, managers, workers, prune)
+        assert excinfo.value.message.startswith(message)
+
+    def test_string_group_is_rejected(self):
+        try:
+            result = swarm_cluster_plan(fresh(), "manager1", WORKERS)
+        except AnsibleFilterError:
+            return
+        raise AssertionError(f"accepted a string as the manager group: {result['errors']}")
