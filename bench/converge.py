@@ -15,39 +15,21 @@ The lab is removed at the end, also on failure.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-LAB = "swarmops-bench"
-SUBNET = "192.168.76.0/24"
+import benchlab
+from benchlab import PROJECT, SUBNET, playbook
+
 LAYOUTS = {3: (3, 0), 5: (3, 2)}
 
 
-def env():
-    return dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), PATH=f"{BIN}:{os.environ['PATH']}")
-
-
-def playbook(*args, check=True):
-    result = subprocess.run([str(BIN / "ansible-playbook"), *args], cwd=PROJECT, env=env(),
-                            capture_output=True, text=True, timeout=1800, check=False)
-    if check and result.returncode != 0:
-        sys.stderr.write(result.stdout[-4000:] + result.stderr[-2000:])
-        raise SystemExit(f"ansible-playbook {' '.join(args)} failed with {result.returncode}")
-    return result
-
-
-def lab(state, inventory, managers=0, workers=0):
-    playbook(str(PROJECT / f"playbooks/lab_{'up' if state == 'up' else 'down'}.yml"),
-             "-e", f"lab_name={LAB}", "-e", f"lab_subnet={SUBNET}", "-e", f"lab_managers={max(managers, 1)}",
-             "-e", f"lab_workers={workers}", "-e", f"lab_inventory_file={inventory}")
+def lab(state, inventory, managers=1, workers=0):
+    benchlab.lab(state, inventory, lab_managers=max(managers, 1), lab_workers=workers)
 
 
 def changed_total(output):
@@ -61,7 +43,7 @@ def timed_site(inventory):
 
 
 def sh(node, script):
-    return subprocess.run(["docker", "exec", f"{LAB}-{node}", "bash", "-ec", script],
+    return subprocess.run(["docker", "exec", f"{benchlab.LAB}-{node}", "bash", "-ec", script],
                           capture_output=True, text=True, timeout=900, check=True).stdout
 
 

@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,29 +31,14 @@ from pathlib import Path
 import jinja2
 import yaml
 
-PROJECT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-LAB = "swarmops-bench"
-SUBNET = "192.168.76.0/24"
+import benchlab
+from benchlab import LAB, PROJECT, playbook
+
 NODES = ["manager1", "manager2", "manager3", "worker1", "worker2"]
 
 
-def env():
-    return dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), PATH=f"{BIN}:{os.environ['PATH']}")
-
-
-def playbook(*args, check=True):
-    result = subprocess.run([str(BIN / "ansible-playbook"), *args], cwd=PROJECT, env=env(),
-                            capture_output=True, text=True, timeout=1800, check=False)
-    if check and result.returncode != 0:
-        sys.stderr.write(result.stdout[-4000:] + result.stderr[-2000:])
-        raise SystemExit(f"ansible-playbook {' '.join(args)} failed with {result.returncode}")
-    return result
-
-
 def lab(state, inventory):
-    playbook(str(PROJECT / f"playbooks/lab_{state}.yml"), "-e", f"lab_name={LAB}", "-e", f"lab_subnet={SUBNET}",
-             "-e", "lab_forward_base=0", "-e", f"lab_inventory_file={inventory}")
+    benchlab.lab(state, inventory, lab_forward_base=0)
 
 
 def docker(node, *command, check=True, stdin=None):

@@ -10,6 +10,9 @@
 from __future__ import annotations
 
 import json
+import time
+
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import wait_for_convergence
 
 STACK_LABEL = "com.docker.stack.namespace"
 
@@ -39,6 +42,24 @@ def list_nodes(client):
 def read_state(client, stack=None, names=None):
     services = list_services(client, stack=stack, names=names)
     return services, list_tasks(client, [s["ID"] for s in services]), list_nodes(client)
+
+
+def wait_for_services(client, params, stack=None, names=None, **options):
+    """Poll the services until converged, failed or out of time, with the modules' wait options.
+
+    ``params`` holds ``wait_timeout``, ``poll_interval`` and ``min_healthy_time``;
+    ``options`` go to wait_for_convergence (stop_on_failure, accept_rollback, attempt_since).
+    """
+    return wait_for_convergence(
+        read=lambda: read_state(client, stack=stack, names=names),
+        timeout=params["wait_timeout"],
+        poll_interval=params["poll_interval"],
+        min_healthy_time=params["min_healthy_time"],
+        clock=time.monotonic,
+        sleep=time.sleep,
+        wall_clock=time.time,
+        **options,
+    )
 
 
 def rollback_service(client, service):

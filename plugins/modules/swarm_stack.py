@@ -142,15 +142,11 @@ from ansible_collections.community.docker.plugins.module_utils._api.errors impor
 
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_api import (
     list_services,
-    read_state,
     remove_service,
     rollback_service,
+    wait_for_services,
 )
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import (
-    diagnosis,
-    summary,
-    wait_for_convergence,
-)
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import diagnosis, summary
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_stack import (
     StackDefinitionError,
     apply_update_defaults,
@@ -198,20 +194,8 @@ class StackDeployer:
             raise StackDefinitionError(f"{source} of stack {self.name} does not parse: {exc}") from exc
         return validate_definition(loaded, self.name)
 
-    def wait(self, names=None, accept_rollback=False, stop_on_failure=True, attempt_since=None):
-        params = self.params
-        return wait_for_convergence(
-            read=lambda: read_state(self.client, stack=None if names else self.name, names=names),
-            timeout=params["wait_timeout"],
-            poll_interval=params["poll_interval"],
-            min_healthy_time=params["min_healthy_time"],
-            clock=time.monotonic,
-            sleep=time.sleep,
-            wall_clock=time.time,
-            stop_on_failure=stop_on_failure,
-            accept_rollback=accept_rollback,
-            attempt_since=attempt_since,
-        )
+    def wait(self, names=None, **options):
+        return wait_for_services(self.client, self.params, stack=None if names else self.name, names=names, **options)
 
     # -- acting ------------------------------------------------------------
     def deploy(self, definition):

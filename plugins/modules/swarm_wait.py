@@ -69,14 +69,13 @@ diagnosis:
   type: str
 """
 
-import time
 import traceback
 
 from ansible_collections.community.docker.plugins.module_utils.common_api import AnsibleDockerClient, RequestException
 from ansible_collections.community.docker.plugins.module_utils._api.errors import DockerException
 
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_api import read_state
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import diagnosis, summary, wait_for_convergence
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_api import wait_for_services
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import diagnosis, summary
 
 
 def main():
@@ -92,14 +91,8 @@ def main():
                                  mutually_exclusive=[("services", "stack")])
     params = client.module.params
     try:
-        result = wait_for_convergence(
-            read=lambda: read_state(client, stack=params["stack"], names=params["services"]),
-            timeout=params["wait_timeout"],
-            poll_interval=params["poll_interval"],
-            min_healthy_time=params["min_healthy_time"],
-            clock=time.monotonic,
-            sleep=time.sleep,
-            wall_clock=time.time,
+        result = wait_for_services(
+            client, params, stack=params["stack"], names=params["services"],
             stop_on_failure=params["fail_on_update_failure"],
             # A service Swarm rolled back runs its previous spec: that is converged.
             accept_rollback=True,
