@@ -177,7 +177,12 @@ def _comparable_spec(spec: dict) -> dict:
     return spec
 
 
-def task_runs_current_spec(task: dict, service: dict) -> bool:
+def task_runs_current_spec(task: dict, service: dict, node: dict | None = None) -> bool:
+    """Whether the task runs the service's spec, as Swarm's updater judges it.
+
+    Like Swarm, a task whose spec differs only by placement still counts when
+    its node satisfies the new constraints (Swarm does not restart it).
+    """
     template = (service.get("Spec") or {}).get("TaskTemplate") or {}
     if (task.get("Spec") or {}).get("ForceUpdate", 0) != template.get("ForceUpdate", 0):
         return False
@@ -187,7 +192,14 @@ def task_runs_current_spec(task: dict, service: dict) -> bool:
     service_image_ref = (template.get("ContainerSpec") or {}).get("Image") or ""
     if "@" in task_image and "@" in service_image_ref and task_image != service_image_ref:
         return False
-    return _comparable_spec(task.get("Spec") or {}) == _comparable_spec(template)
+    task_spec, service_spec = _comparable_spec(task.get("Spec") or {}), _comparable_spec(template)
+    if task_spec == service_spec:
+        return True
+    task_spec.pop("Placement", None)
+    service_placement = service_spec.pop("Placement", None)
+    if task_spec != service_spec or node is None:
+        return False
+    return all(constraint_matches(node, c) for c in (service_placement or {}).get("Constraints") or [])
 
 
 def update_state(service: dict) -> str:
@@ -211,7 +223,7 @@ def describe_task(task: dict, nodes_by_id: dict, service: dict | None = None) ->
         "exit_code": container.get("ExitCode"),
         "timestamp": status.get("Timestamp"),
         "image": ((((task.get("Spec") or {}).get("ContainerSpec") or {}).get("Image")) or "").split("@", 1)[0],
-        "current_spec": task_runs_current_spec(task, service) if service else None,
+        "current_spec": task_runs_current_spec(task, service, node or None) if service else None,
     }
 
 
@@ -245,7 +257,7 @@ def evaluate_service(
         if status_state == "running":
             if node is not None and not node_is_up(node):
                 on_down_nodes.append(task)
-            elif not task_runs_current_spec(task, service):
+            elif not task_runs_current_spec(task, service, node):
                 stale.append(task)
             else:
                 since = parse_timestamp((task.get("Status") or {}).get("Timestamp"))

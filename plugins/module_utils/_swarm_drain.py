@@ -1,0 +1,361 @@
+# Copyright (c) 2026 swarmops.ha contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module util is PRIVATE to the swarmops.ha collection: it is not a public
+# API, and it may change or disappear without notice in any release.
+
+"""Plans of a gated node drain and of a rebalance, over the API's objects.
+
+A bare ``docker node update --availability drain`` stops every task of the
+node at once and starts each replacement only after the old task stopped, with
+no health gate. The gated drain instead moves the node's work service by
+service: a temporary placement constraint ``node.id!=<node>`` applied as an
+update with order start-first, so each replacement is healthy before the old
+task stops; then the node, empty, is drained, and the constraints removed
+(Swarm does not restart a task whose node still satisfies the placement).
+
+Everything here is pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import (
+    eligible_nodes,
+    node_is_up,
+    service_mode,
+    service_name,
+)
+
+# Service labels that mark a temporary exclusion: the excluded node IDs
+# (comma-separated), and what the service had before, to restore it exactly
+# even after an interrupted run.
+EXCLUDED_LABEL = "io.swarmops.drain.excluded-nodes"
+SAVED_LABEL = "io.swarmops.drain.saved"
+# The update settings of a move: a replacement starts, and is healthy, before
+# its old task stops.
+MOVE_UPDATE_CONFIG = {"Parallelism": 1, "Order": "start-first", "FailureAction": "pause"}
+
+
+class DrainError(ValueError):
+    """A drain or rebalance that can not be done; raised before anything changes."""
+
+
+def node_name(node: dict) -> str:
+    return (node.get("Description") or {}).get("Hostname") or node.get("ID") or "?"
+
+
+def node_availability(node: dict) -> str:
+    return ((node.get("Spec") or {}).get("Availability") or "active").lower()
+
+
+def find_node(nodes: list[dict], wanted: str) -> dict:
+    """The node named by hostname, ID or a unique ID prefix."""
+    if not wanted:
+        raise DrainError("No node given")
+    by_name = [n for n in nodes if node_name(n).lower() == wanted.lower() or n.get("ID") == wanted]
+    if len(by_name) == 1:
+        return by_name[0]
+    if len(by_name) > 1:
+        raise DrainError(f"{len(by_name)} nodes answer to '{wanted}': use the node ID")
+    by_prefix = [n for n in nodes if (n.get("ID") or "").startswith(wanted)]
+    if len(by_prefix) == 1:
+        return by_prefix[0]
+    if len(by_prefix) > 1:
+        matching = ", ".join(sorted(node_name(n) for n in by_prefix))
+        raise DrainError(f"'{wanted}' matches {len(by_prefix)} nodes ({matching}): use a longer ID or the hostname")
+    known = ", ".join(sorted(node_name(n) for n in nodes))
+    raise DrainError(f"No node '{wanted}' in the swarm (nodes: {known})")
+
+
+def exclusion_constraint(node_id: str) -> str:
+    return f"node.id!={node_id}"
+
+
+def _spec(service: dict) -> dict:
+    return service.get("Spec") or {}
+
+
+def _placement(spec: dict) -> dict:
+    return (spec.get("TaskTemplate") or {}).get("Placement") or {}
+
+
+def host_ports(service: dict) -> list[str]:
+    """Ports the service publishes in host mode (one task per node each), as '8080/tcp'."""
+    ports = ((_spec(service).get("EndpointSpec") or {}).get("Ports")) or []
+    return sorted(
+        f"{p.get('PublishedPort')}/{(p.get('Protocol') or 'tcp').lower()}"
+        for p in ports
+        if (p.get("PublishMode") or "ingress").lower() == "host" and p.get("PublishedPort")
+    )
+
+
+def reservations(service: dict) -> tuple[int, int]:
+    """(nano CPUs, memory bytes) reserved by each task of the service."""
+    reserved = ((_spec(service).get("TaskTemplate") or {}).get("Resources") or {}).get("Reservations") or {}
+    return int(reserved.get("NanoCPUs") or 0), int(reserved.get("MemoryBytes") or 0)
+
+
+def max_replicas_per_node(service: dict) -> int:
+    return int(_placement(_spec(service)).get("MaxReplicas") or 0)
+
+
+def capacity(node: dict) -> tuple[int, int]:
+    resources = (node.get("Description") or {}).get("Resources") or {}
+    return int(resources.get("NanoCPUs") or 0), int(resources.get("MemoryBytes") or 0)
+
+
+def scheduled_tasks(tasks: list[dict]) -> list[dict]:
+    """Tasks that hold a place on their node: desired running, not ended."""
+    ended = ("complete", "shutdown", "failed", "rejected", "orphaned", "remove")
+    return [
+        t for t in tasks
+        if (t.get("DesiredState") or "").lower() == "running" and t.get("NodeID")
+        and ((t.get("Status") or {}).get("State") or "").lower() not in ended
+    ]
+
+
+def tasks_on(node_id: str, tasks: list[dict]) -> list[dict]:
+    return [t for t in scheduled_tasks(tasks) if t.get("NodeID") == node_id]
+
+
+def excluded_nodes(service: dict) -> list[str]:
+    value = (_spec(service).get("Labels") or {}).get(EXCLUDED_LABEL) or ""
+    return [v for v in value.split(",") if v]
+
+
+def _gib(value: int) -> str:
+    return f"{value / 1024 ** 3:.2f} GiB"
+
+
+def _cpus(value: int) -> str:
+    return f"{value / 1e9:g} CPUs"
+
+
+class _Occupancy:
+    """What the remaining nodes already hold: host ports, tasks per service, reservations."""
+
+    def __init__(self, nodes, services_by_id, tasks):
+        self.ports = {n["ID"]: set() for n in nodes}
+        self.per_service = {n["ID"]: {} for n in nodes}
+        self.total = {n["ID"]: 0 for n in nodes}
+        self.free = {n["ID"]: list(capacity(n)) for n in nodes}
+        for task in scheduled_tasks(tasks):
+            node_id, service = task.get("NodeID"), services_by_id.get(task.get("ServiceID"))
+            if node_id not in self.ports or service is None:
+                continue
+            self.take(node_id, service)
+
+    def take(self, node_id, service):
+        self.ports[node_id].update(host_ports(service))
+        self.per_service[node_id][service["ID"]] = self.per_service[node_id].get(service["ID"], 0) + 1
+        self.total[node_id] += 1
+        cpus, memory = reservations(service)
+        self.free[node_id][0] -= cpus
+        self.free[node_id][1] -= memory
+
+    def why_not(self, node_id, service) -> str | None:
+        ports = set(host_ports(service)) & self.ports[node_id]
+        if ports:
+            return "port"
+        limit = max_replicas_per_node(service)
+        if limit and self.per_service[node_id].get(service["ID"], 0) >= limit:
+            return "max_replicas"
+        cpus, memory = reservations(service)
+        free_cpus, free_memory = self.free[node_id]
+        if cpus and free_cpus < cpus:
+            return "cpus"
+        if memory and free_memory < memory:
+            return "memory"
+        return None
+
+
+def plan_drain(node: str, services: list[dict], tasks: list[dict], nodes: list[dict]) -> dict:
+    """The moves that empty a node, checked against what the other active nodes can hold.
+
+    Returns a dict with ``node``, ``node_id``, ``moves`` (replicated services
+    with tasks on the node, in order), ``stops`` (global services, whose task
+    there just stops), ``remaining_nodes`` and ``problems`` (why the remaining
+    nodes can not take the moved tasks, with the numbers: empty when it fits).
+    """
+    target = find_node(nodes, node)
+    target_id = target["ID"]
+    remaining = [n for n in nodes if n["ID"] != target_id and node_is_up(n) and node_availability(n) == "active"]
+    services_by_id = {s["ID"]: s for s in services}
+    occupancy = _Occupancy(remaining, services_by_id, tasks)
+
+    on_target = {}
+    for task in tasks_on(target_id, tasks):
+        on_target.setdefault(task.get("ServiceID"), []).append(task)
+
+    moves, stops, problems = [], [], []
+    for service_id in sorted(on_target, key=lambda i: service_name(services_by_id.get(i, {"ID": i}))):
+        service = services_by_id.get(service_id)
+        if service is None:
+            continue
+        name = service_name(service)
+        if service_mode(service) == "global":
+            stops.append(name)
+            continue
+        count = len(on_target[service_id])
+        ports = host_ports(service)
+        candidates = eligible_nodes(service, remaining)
+        placed, refused = [], {}
+        for _task in range(count):
+            fits = [n for n in candidates if occupancy.why_not(n["ID"], service) is None]
+            if not fits:
+                for n in candidates:
+                    reason = occupancy.why_not(n["ID"], service)
+                    refused[reason] = refused.get(reason, 0) + 1
+                break
+            # Like Swarm's scheduler: fewest tasks of the service, then fewest tasks.
+            best = min(fits, key=lambda n: (occupancy.per_service[n["ID"]].get(service_id, 0),
+                                            occupancy.total[n["ID"]], node_name(n)))
+            occupancy.take(best["ID"], service)
+            placed.append(node_name(best))
+        move = {
+            "service": name,
+            "service_id": service_id,
+            "tasks": count,
+            "order": "start-first",
+            "host_ports": ports,
+            "to": placed,
+        }
+        if ports:
+            move["note"] = (f"publishes {', '.join(ports)} in host mode: the replacement starts on a node that does "
+                            f"not hold the port, before the task on {node_name(target)} stops")
+        moves.append(move)
+        if len(placed) < count:
+            problems.append(_no_room(name, service, count, len(placed), len(remaining), len(candidates), refused))
+    return {
+        "node": node_name(target),
+        "node_id": target_id,
+        "moves": moves,
+        "stops": stops,
+        "remaining_nodes": sorted(node_name(n) for n in remaining),
+        "problems": problems,
+    }
+
+
+def _no_room(name, service, count, placed, remaining, candidates, refused) -> str:
+    reasons = []
+    if refused.get("port"):
+        reasons.append(f"{refused['port']} already hold host port {', '.join(host_ports(service))}")
+    if refused.get("max_replicas"):
+        reasons.append(f"{refused['max_replicas']} already run max_replicas_per_node "
+                       f"{max_replicas_per_node(service)} of its tasks")
+    cpus, memory = reservations(service)
+    if refused.get("cpus"):
+        reasons.append(f"{refused['cpus']} lack the {_cpus(cpus)} it reserves")
+    if refused.get("memory"):
+        reasons.append(f"{refused['memory']} lack the {_gib(memory)} it reserves")
+    replicas = ((_spec(service).get("Mode") or {}).get("Replicated") or {}).get("Replicas", "?")
+    text = (f"{name} ({replicas} replicas): {count - placed} of its {count} task(s) on the node would find no place; "
+            f"{remaining} other active node(s), {candidates} of them satisfy its constraints")
+    return text + (f" and of those {'; '.join(reasons)}" if reasons else "")
+
+
+def spread(service: dict, tasks: list[dict], nodes: list[dict]) -> dict:
+    """Tasks of a replicated service per eligible node (zeros included)."""
+    counts = {node_name(n): 0 for n in eligible_nodes(service, nodes)}
+    by_id = {n["ID"]: node_name(n) for n in nodes}
+    for task in scheduled_tasks(tasks):
+        if task.get("ServiceID") == service.get("ID") and by_id.get(task.get("NodeID")) in counts:
+            counts[by_id[task["NodeID"]]] += 1
+    return counts
+
+
+def plan_rebalance(services: list[dict], tasks: list[dict], nodes: list[dict]) -> list[dict]:
+    """Replicated services whose tasks per eligible node differ by more than one."""
+    plan = []
+    for service in sorted(services, key=service_name):
+        if service_mode(service) != "replicated":
+            continue
+        counts = spread(service, tasks, nodes)
+        if len(counts) < 2:
+            continue
+        if max(counts.values()) - min(counts.values()) > 1:
+            plan.append({"service": service_name(service), "service_id": service["ID"], "tasks_per_node": counts})
+    return plan
+
+
+def _saved(spec: dict) -> dict | None:
+    value = (spec.get("Labels") or {}).get(SAVED_LABEL)
+    return json.loads(value) if value else None
+
+
+def _save(spec: dict) -> None:
+    """Keep what a temporary change overwrites, once (the first change saves)."""
+    labels = spec.setdefault("Labels", {})
+    if SAVED_LABEL not in labels:
+        labels[SAVED_LABEL] = json.dumps({"UpdateConfig": spec.get("UpdateConfig")}, sort_keys=True)
+
+
+def spec_excluding(spec: dict, node_id: str) -> dict:
+    """The service spec with a temporary exclusion of the node, applied as a start-first move."""
+    new = copy.deepcopy(spec)
+    _save(new)
+    placement = new.setdefault("TaskTemplate", {}).setdefault("Placement", {})
+    constraint = exclusion_constraint(node_id)
+    constraints = list(placement.get("Constraints") or [])
+    labels = new["Labels"]
+    excluded = [v for v in (labels.get(EXCLUDED_LABEL) or "").split(",") if v]
+    # Only an exclusion added here is temporary: one the service had stays.
+    if constraint not in constraints:
+        constraints.append(constraint)
+        excluded.append(node_id)
+    placement["Constraints"] = constraints
+    if excluded:
+        labels[EXCLUDED_LABEL] = ",".join(excluded)
+    update = dict(new.get("UpdateConfig") or {})
+    update.update(MOVE_UPDATE_CONFIG)
+    new["UpdateConfig"] = update
+    return new
+
+
+def spec_forced(spec: dict) -> dict:
+    """The spec with every task replaced once, start-first (the scheduler spreads the replacements)."""
+    new = copy.deepcopy(spec)
+    _save(new)
+    template = new.setdefault("TaskTemplate", {})
+    template["ForceUpdate"] = int(template.get("ForceUpdate") or 0) + 1
+    update = dict(new.get("UpdateConfig") or {})
+    update.update(MOVE_UPDATE_CONFIG)
+    new["UpdateConfig"] = update
+    return new
+
+
+def spec_restored(spec: dict, node_id: str | None = None) -> dict | None:
+    """The spec without the exclusion of node_id (or of every node), or None when nothing is temporary.
+
+    The update settings come back once no exclusion is left.
+    """
+    labels = spec.get("Labels") or {}
+    if SAVED_LABEL not in labels and EXCLUDED_LABEL not in labels:
+        return None
+    new = copy.deepcopy(spec)
+    labels = new["Labels"]
+    excluded = [v for v in (labels.get(EXCLUDED_LABEL) or "").split(",") if v]
+    dropped = excluded if node_id is None else [v for v in excluded if v == node_id]
+    if excluded and not dropped:
+        return None
+    kept = [v for v in excluded if v not in dropped]
+    placement = (new.get("TaskTemplate") or {}).get("Placement") or {}
+    if placement.get("Constraints"):
+        gone = {exclusion_constraint(v) for v in dropped}
+        placement["Constraints"] = [c for c in placement["Constraints"] if c not in gone]
+    if kept:
+        labels[EXCLUDED_LABEL] = ",".join(kept)
+        return new
+    labels.pop(EXCLUDED_LABEL, None)
+    saved = _saved(new)
+    labels.pop(SAVED_LABEL, None)
+    if saved is not None:
+        if saved.get("UpdateConfig") is None:
+            new.pop("UpdateConfig", None)
+        else:
+            new["UpdateConfig"] = saved["UpdateConfig"]
+    return new

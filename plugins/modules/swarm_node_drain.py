@@ -1,0 +1,328 @@
+#!/usr/bin/python
+# Copyright (c) 2026 swarmops.ha contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: swarm_node_drain
+short_description: Drain a swarm node with health gates, or bring it back and rebalance
+version_added: 0.1.0
+description:
+  - O(state=drained) moves the work off a node without losing capacity, then drains it. For each replicated
+    service with tasks on the node, one service at a time, it adds a temporary placement constraint
+    C(node.id!=<node>) applied as an update with order C(start-first), and waits until the service is converged
+    and healthy (the gate of M(swarmops.ha.swarm_wait)), so every replacement is healthy before the task it replaces
+    stops. Then it sets the node to C(drain) (only global tasks are left to stop), waits until the node runs no task,
+    and removes the temporary constraints. Swarm does not restart a task because of a placement change its node still
+    satisfies, so nothing moves back.
+  - Before it changes anything it checks that the other active nodes can hold every moved task under the service's
+    constraints, C(max_replicas_per_node), host-mode published ports (one task per node and port) and resource
+    reservations, and refuses with the numbers when they can not. It also refuses when a service to move is not
+    converged and healthy to begin with.
+  - A service that publishes a port in host mode can not start its replacement on a node that already holds the port;
+    the plan places it on a node that does not, and says so (C(note) in RV(plan)).
+  - O(state=active) sets the node back to C(active), removes any temporary constraint an interrupted drain left, and
+    with O(rebalance=true) replaces, one service at a time and gated on health, the tasks of the services whose tasks
+    per eligible node differ by more than one (Swarm never rebalances by itself).
+  - If a move fails, the module puts back the services it had moved so far (the node stays active) and fails with
+    the diagnosis.
+author: swarmops.ha contributors (@swarmops)
+extends_documentation_fragment:
+  - community.docker.docker.api_documentation
+  - swarmops.ha.swarm_wait
+attributes:
+  check_mode:
+    support: full
+    description: Returns the plan (moves, stops, problems) and changes nothing.
+  diff_mode:
+    support: full
+    description: The node's availability before and after.
+options:
+  node:
+    description: The node, by hostname, ID or unique ID prefix.
+    type: str
+    required: true
+  state:
+    description:
+      - V(drained) moves the work off the node and drains it.
+      - V(active) makes it available again.
+    type: str
+    choices: [drained, active]
+    default: drained
+  rebalance:
+    description: With O(state=active), spread the services whose tasks per node differ by more than one.
+    type: bool
+    default: true
+  wait_timeout:
+    default: 600
+requirements:
+  - Docker API >= 1.25
+notes:
+  - Runs on a swarm manager; to drain a manager, run it on another manager.
+seealso:
+  - module: swarmops.ha.swarm_wait
+"""
+
+EXAMPLES = r"""
+- name: Move the work off worker1, gated on health, then drain it
+  swarmops.ha.swarm_node_drain:
+    node: worker1
+  delegate_to: manager1
+
+- name: Show what a drain would move (check mode)
+  swarmops.ha.swarm_node_drain:
+    node: worker1
+  check_mode: true
+  register: drain_plan
+
+- name: Bring worker1 back and rebalance the services that are off by more than one task per node
+  swarmops.ha.swarm_node_drain:
+    node: worker1
+    state: active
+"""
+
+RETURN = r"""
+node:
+  description: Hostname of the node.
+  returned: always
+  type: str
+node_id:
+  description: ID of the node.
+  returned: always
+  type: str
+availability:
+  description: The node's availability at the end.
+  returned: always
+  type: str
+plan:
+  description:
+    - With O(state=drained), what the drain moves. C(moves) lists, per replicated service with tasks on the node,
+      C(service), C(tasks), C(order), C(host_ports), C(to) (where the scheduler is expected to put them) and C(note).
+      C(stops) lists the global services whose task on the node just stops. C(problems) says why the other nodes can
+      not take the tasks (empty when they can).
+    - With O(state=active), C(rebalance) lists the services to spread, with their tasks per node.
+  returned: always
+  type: dict
+moved:
+  description: Services whose tasks were moved off the node.
+  returned: success
+  type: list
+  elements: str
+rebalanced:
+  description: Services whose tasks were spread again.
+  returned: success
+  type: list
+  elements: str
+elapsed:
+  description: Seconds the module took.
+  returned: always
+  type: float
+diagnosis:
+  description: Why a move or rebalance failed, per service with the failing tasks.
+  returned: failure
+  type: str
+"""
+
+import time
+import traceback
+
+from ansible_collections.community.docker.plugins.module_utils.common_api import AnsibleDockerClient, RequestException
+from ansible_collections.community.docker.plugins.module_utils._api.errors import DockerException
+
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_api import read_state, wait_for_services
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import diagnosis, node_is_up
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_drain import (
+    DrainError,
+    excluded_nodes,
+    find_node,
+    node_availability,
+    plan_drain,
+    plan_rebalance,
+    spec_excluding,
+    spec_forced,
+    spec_restored,
+    tasks_on,
+)
+
+
+class Failed(Exception):
+    def __init__(self, message, **extra):
+        super().__init__(message)
+        self.extra = extra
+
+
+class NodeDrain:
+    def __init__(self, client):
+        self.client = client
+        self.params = client.module.params
+        self.started = time.monotonic()
+
+    # Reads and writes ------------------------------------------------------------
+    def service(self, service_id):
+        return self.client.get_json("/services/{0}", service_id)
+
+    def update_service(self, service_id, change):
+        service = self.service(service_id)
+        spec = change(service["Spec"])
+        if spec is None:
+            return False
+        self.client.post_json("/services/{0}/update", service_id, data=spec,
+                              params={"version": service["Version"]["Index"]})
+        return True
+
+    def node(self, node_id):
+        return self.client.get_json("/nodes/{0}", node_id)
+
+    def set_availability(self, node_id, availability):
+        node = self.node(node_id)
+        spec = dict(node["Spec"], Availability=availability)
+        self.client.post_json("/nodes/{0}/update", node_id, data=spec, params={"version": node["Version"]["Index"]})
+
+    def gate(self, service_ids, what):
+        result = wait_for_services(self.client, self.params, names=list(service_ids), stop_on_failure=True)
+        if not result.converged:
+            text = diagnosis(result.evaluation)
+            raise Failed(f"{what}:\n{text}", diagnosis=text)
+
+    def poll(self, predicate, what):
+        deadline = time.monotonic() + self.params["wait_timeout"]
+        while True:
+            ok, seen = predicate()
+            if ok:
+                return
+            if time.monotonic() >= deadline:
+                raise Failed(f"Timed out after {self.params['wait_timeout']}s waiting for {what}; last seen: {seen}")
+            time.sleep(self.params["poll_interval"])
+
+    def elapsed(self):
+        return round(time.monotonic() - self.started, 1)
+
+    # Drained ---------------------------------------------------------------------
+    def drain(self):
+        services, tasks, nodes = read_state(self.client)
+        plan = plan_drain(self.params["node"], services, tasks, nodes)
+        target = find_node(nodes, self.params["node"])
+        target_id, before = target["ID"], node_availability(target)
+        leftovers = [s["ID"] for s in services if target_id in excluded_nodes(s)]
+        result = dict(node=plan["node"], node_id=target_id, plan=plan, moved=[], rebalanced=[],
+                      diff=dict(before=dict(availability=before), after=dict(availability="drain")))
+        if before == "drain" and not plan["moves"] and not tasks_on(target_id, tasks) and not leftovers:
+            return dict(result, changed=False, availability="drain")
+        if plan["problems"] and before != "drain":
+            raise Failed(
+                f"Refusing to drain {plan['node']}: the other active nodes ({len(plan['remaining_nodes'])}: "
+                f"{', '.join(plan['remaining_nodes']) or 'none'}) can not hold its tasks; nothing was changed.\n- "
+                + "\n- ".join(plan["problems"]), plan=plan)
+        if self.client.module.check_mode:
+            return dict(result, changed=True, availability="drain")
+
+        to_move = [m["service_id"] for m in plan["moves"]]
+        if to_move and before != "drain":
+            self.gate(to_move, f"Not draining {plan['node']}: services to move are not converged and healthy "
+                               "now; nothing was changed")
+        moved = []
+        for move in plan["moves"]:
+            if before == "drain":
+                break  # Already draining: Swarm is moving the rest itself.
+            self.update_service(move["service_id"], lambda spec: spec_excluding(spec, target_id))
+            moved.append(move)
+            try:
+                self.gate([move["service_id"]], f"Moving {move['service']} off {plan['node']} failed; the services "
+                                                "moved so far were put back and the node is still active")
+            except Failed:
+                for done in moved:
+                    self.update_service(done["service_id"], lambda spec: spec_restored(spec, target_id))
+                raise
+        if before != "drain":
+            self.set_availability(target_id, "drain")
+
+        def empty():
+            left = tasks_on(target_id, read_state(self.client)[1])
+            return not left, f"{len(left)} task(s) still on {plan['node']}"
+
+        self.poll(empty, f"{plan['node']} to run no task")
+        restored = [m["service_id"] for m in moved] + [s for s in leftovers if s not in [m["service_id"] for m in moved]]
+        for service_id in restored:
+            self.update_service(service_id, lambda spec: spec_restored(spec, target_id))
+        if restored:
+            self.gate(restored, "Services did not stay converged when the temporary constraints were removed")
+        return dict(result, changed=True, availability="drain", moved=[m["service"] for m in moved])
+
+    # Active ------------------------------------------------------------------------
+    def activate(self):
+        services, tasks, nodes = read_state(self.client)
+        target = find_node(nodes, self.params["node"])
+        target_id, before = target["ID"], node_availability(target)
+        leftovers = [s["ID"] for s in services if target_id in excluded_nodes(s)]
+        changed = before != "active" or bool(leftovers)
+        result = dict(node=(target.get("Description") or {}).get("Hostname"), node_id=target_id, moved=[],
+                      rebalanced=[], availability="active",
+                      diff=dict(before=dict(availability=before), after=dict(availability="active")))
+        check = self.client.module.check_mode
+        if changed and not check:
+            if before != "active":
+                self.set_availability(target_id, "active")
+            for service_id in leftovers:
+                self.update_service(service_id, lambda spec: spec_restored(spec, target_id))
+        if not self.params["rebalance"]:
+            return dict(result, changed=changed, plan=dict(rebalance=[]))
+
+        def ready():
+            node = self.node(target_id)
+            state = (node.get("Status") or {}).get("State")
+            return node_is_up(node), f"node state {state}"
+
+        if not check:
+            self.poll(ready, f"{result['node']} to be ready before rebalancing")
+            services, tasks, nodes = read_state(self.client)
+        elif before != "active":
+            nodes = [dict(n, Spec=dict(n.get("Spec") or {}, Availability="active")) if n["ID"] == target_id else n
+                     for n in nodes]
+        # A service another drain is moving is left to that drain.
+        plan = [p for p in plan_rebalance(services, tasks, nodes)
+                if not excluded_nodes(next(s for s in services if s["ID"] == p["service_id"]))]
+        result["plan"] = dict(rebalance=plan)
+        if check:
+            return dict(result, changed=changed or bool(plan))
+        for item in plan:
+            self.update_service(item["service_id"], spec_forced)
+            try:
+                self.gate([item["service_id"]], f"Rebalancing {item['service']} failed")
+            finally:
+                self.update_service(item["service_id"], spec_restored)
+            result["rebalanced"].append(item["service"])
+        return dict(result, changed=changed or bool(plan))
+
+
+def main():
+    argument_spec = dict(
+        node=dict(type="str", required=True),
+        state=dict(type="str", default="drained", choices=["drained", "active"]),
+        rebalance=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=600),
+        poll_interval=dict(type="int", default=2),
+        min_healthy_time=dict(type="int", default=5),
+    )
+    client = AnsibleDockerClient(argument_spec=argument_spec, supports_check_mode=True)
+    drain = NodeDrain(client)
+    try:
+        if client.module.params["state"] == "drained":
+            result = drain.drain()
+        else:
+            result = drain.activate()
+    except DrainError as exc:
+        client.fail(str(exc), elapsed=drain.elapsed())
+    except Failed as exc:
+        client.fail(str(exc), elapsed=drain.elapsed(), **exc.extra)
+    except (DockerException, RequestException) as exc:
+        client.fail(f"Docker API error while changing node {client.module.params['node']}: {exc}",
+                    exception=traceback.format_exc(), elapsed=drain.elapsed())
+    if not client.module._diff:
+        result.pop("diff", None)
+    client.module.exit_json(elapsed=drain.elapsed(), **result)
+
+
+if __name__ == "__main__":
+    main()
