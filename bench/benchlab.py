@@ -31,3 +31,50 @@ def lab(state, inventory, **lab_vars):
     extra = [f"lab_name={LAB}", f"lab_subnet={SUBNET}", f"lab_inventory_file={inventory}"]
     extra += [f"{key}={value}" for key, value in lab_vars.items()]
     playbook(str(PROJECT / f"playbooks/lab_{state}.yml"), *[arg for pair in (("-e", e) for e in extra) for arg in pair])
+
+
+class Load:
+    """Steady HTTP GETs in a thread, bounded in count and time, with their outcome and latency.
+
+    Aim it only at 127.0.0.0/8 or at lab containers on networks the bench created.
+    """
+
+    def __init__(self, url, interval=0.02, timeout=5.0, max_requests=100_000, max_seconds=1800):
+        import threading
+        self.url, self.interval, self.timeout = url, interval, timeout
+        self.max_requests, self.max_seconds = max_requests, max_seconds
+        self.samples = []  # (start, seconds, ok)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        import time
+        import urllib.request
+        started = time.monotonic()
+        while not self._stop.is_set() and len(self.samples) < self.max_requests \
+                and time.monotonic() - started < self.max_seconds:
+            begin = time.monotonic()
+            try:
+                with urllib.request.urlopen(self.url, timeout=self.timeout) as response:
+                    response.read()
+                    ok = response.status == 200
+            except Exception:  # noqa: BLE001 - every failure is a failed request
+                ok = False
+            self.samples.append((begin, time.monotonic() - begin, ok))
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def figures(self):
+        latencies = sorted(s[1] for s in self.samples)
+
+        def pct(p):
+            return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1) if latencies else None
+        return {"sent": len(self.samples), "failed": sum(1 for s in self.samples if not s[2]),
+                "p50_ms": pct(0.50), "p99_ms": pct(0.99)}

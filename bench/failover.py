@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""Zero failed requests through maintenance, deploys and node loss: the collection against plain Swarm.
+
+On a bench lab of 3 managers, 2 workers and 2 load balancer hosts (HAProxy and
+keepalived with the virtual address 192.168.76.50), with the demo stack (web: 3
+replicas with an HTTP health check, host-mode port 8080; redis), a bounded
+load generator sends steady HTTP GETs to the virtual address while, in turn:
+
+  a. rolling_maintenance.yml drains, maintains and reactivates every node;
+  b. a rolling deploy of a new image version (site.yml with demo-web:2);
+  c. a worker node is hard-killed (docker kill of its container);
+  d. the load balancer host that holds the virtual address is hard-killed.
+
+Then, in the same run, the baseline: the same events done the plain way, with a
+second client aimed at one node (no load balancer):
+
+  a'. `docker node update --availability drain` of every node in turn;
+  b'. `docker stack deploy` of another image version with Swarm's default update_config;
+  c'. a hard kill of the worker that client is aimed at;
+  d'. a client aimed at the address of the load balancer host that is killed.
+
+For each it prints requests sent, failed, p50 and p99 latency, and the recovery
+time: until every service is back at its full healthy replica count (tasks
+running on ready nodes), or until the virtual address answers again. The lab
+is removed at the end, also on failure.
+
+    .venv/bin/python bench/failover.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import jinja2
+import yaml
+
+import benchlab
+from benchlab import LAB, PROJECT, Load, playbook
+
+VIP = "192.168.76.50"
+NODES = ["manager1", "manager2", "manager3", "worker1", "worker2"]
+ADDRESSES = {"manager1": "192.168.76.11", "manager2": "192.168.76.12", "manager3": "192.168.76.13",
+             "worker1": "192.168.76.31", "worker2": "192.168.76.32", "lb1": "192.168.76.51", "lb2": "192.168.76.52"}
+ROWS = []
+
+
+def docker(node, *command, check=True, stdin=None, timeout=120):
+    return subprocess.run(["docker", "exec", "-i", f"{LAB}-{node}", "docker", *command], input=stdin,
+                          capture_output=True, text=True, timeout=timeout, check=check).stdout
+
+
+def manager():
+    for node in ("manager1", "manager2", "manager3"):
+        try:
+            if docker(node, "node", "ls", "-q", check=False, timeout=10).strip():
+                return node
+        except subprocess.TimeoutExpired:
+            continue
+    raise SystemExit("no manager answers")
+
+
+def leader():
+    """The Raft leader, whose view is authoritative (a manager that just restarted may read a stale store)."""
+    for line in docker(manager(), "node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}", check=False).splitlines():
+        if line.endswith(" Leader"):
+            return line.split(" ", 1)[0]
+    return manager()
+
+
+def whole():
+    """Every replicated service has its desired count of running tasks on ready nodes."""
+    via = manager()
+    ready = {n.split()[0] for n in docker(via, "node", "ls", "--format", "{{.Hostname}} {{.Status}}").splitlines()
+             if n.split()[1] == "Ready"}
+    for line in docker(via, "service", "ls", "--format", "{{.Name}} {{.Replicas}}").splitlines():
+        name, replicas = line.split(" ", 1)
+        desired = int(replicas.split(" ")[0].split("/")[1])
+        tasks = docker(via, "service", "ps", name, "--filter", "desired-state=running",
+                       "--format", "{{.Node}} {{.CurrentState}}").splitlines()
+        if sum(1 for t in tasks if t.split(" ", 1)[0] in ready and t.split(" ", 1)[1].startswith("Running")) < desired:
+            return False
+    return True
+
+
+def web_nodes():
+    return sorted({line.split()[0] for line in docker(manager(), "service", "ps", "demo_web", "--filter",
+                                                      "desired-state=running", "--format", "{{.Node}}").splitlines()})
+
+
+def until(predicate, timeout, interval=0.25):
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(interval)
+    return None
+
+
+def answers(url):
+    try:
+        with urllib.request.urlopen(url, timeout=0.5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+class MinReplicas:
+    """Lowest (running - desired) seen for each service, sampled about once a second."""
+
+    def __init__(self):
+        self.lowest, self._stop = {}, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        deadline = time.monotonic() + 1800
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            try:
+                lines = docker(leader(), "service", "ls", "--format", "{{.Name}} {{.Replicas}}", check=False).splitlines()
+            except SystemExit:
+                lines = []
+            for line in lines:
+                name, replicas = line.split(" ", 1)
+                running, desired = (int(v) for v in replicas.split(" ")[0].split("/"))
+                self.lowest[name] = min(self.lowest.get(name, running - desired), running - desired)
+            self._stop.wait(1)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def record(event, load, recovery=None, note=""):
+    row = {"event": event, **load.figures(), "recovery_s": None if recovery is None else round(recovery, 1),
+           "note": note}
+    ROWS.append(row)
+    print(json.dumps(row), flush=True)
+
+
+def restart_node(name):
+    subprocess.run(["docker", "start", f"{LAB}-{name}"], check=True, capture_output=True, timeout=120)
+    until(lambda: docker(name, "info", "--format", "{{.Swarm.LocalNodeState}}", check=False).strip() == "active", 180, 1)
+
+
+def demo_compose(image, default_update_config):
+    text = (PROJECT / "examples/demo/stack.yml.j2").read_text()
+    definition = yaml.safe_load(jinja2.Template(text).render(demo_web_image=image))
+    if default_update_config:
+        for service in definition["services"].values():
+            service.get("deploy", {}).pop("update_config", None)
+            service.get("deploy", {}).pop("rollback_config", None)
+    return yaml.safe_dump(definition)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        inventory = Path(tmp) / "hosts.yml"
+        try:
+            benchlab.lab("down", inventory, lab_lbs=2, lab_forward_base=0)
+            benchlab.lab("up", inventory, lab_lbs=2, lab_forward_base=0)
+            images = [{"name": f"swarmops/demo-web:{v}", "path": str(PROJECT / "examples/demo/web"),
+                       "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-2", "VERSION": str(v)}} for v in (1, 2)]
+            images.append({"name": "swarmops/demo-redis:1", "path": str(PROJECT / "examples/demo/redis"),
+                           "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-2"}})
+            demo_vars = Path(tmp) / "demo.json"
+            demo_vars.write_text(json.dumps({
+                "swarm_stacks_images": images,
+                "swarm_stacks": [{"name": "demo", "compose": str(PROJECT / "examples/demo/stack.yml.j2"),
+                                  "resolve_image": "never"}]}))
+            inv = ["-i", str(inventory), "-e", f"@{demo_vars}"]
+            playbook(*inv, str(PROJECT / "site.yml"))
+            heartbeat = docker("manager1", "info", "--format", "{{.Swarm.Cluster.Spec.Dispatcher.HeartbeatPeriod}}")
+            print(f"lab ready; dispatcher heartbeat {int(heartbeat) / 1e9:g}s", flush=True)
+            url = f"http://{VIP}:8080/"
+
+            # a. rolling maintenance of every node
+            with MinReplicas() as watch, Load(url, timeout=15) as load:
+                start = time.monotonic()
+                playbook(*inv, str(PROJECT / "playbooks/rolling_maintenance.yml"))
+            record("a  rolling_maintenance (5 nodes) via LB", load,
+                   note=f"took {time.monotonic() - start:.0f}s; lowest running-desired {watch.lowest}")
+
+            # b. rolling deploy of a new image version
+            with Load(url, timeout=15) as load:
+                start = time.monotonic()
+                playbook(*inv, "-e", "demo_web_image=swarmops/demo-web:2", str(PROJECT / "site.yml"))
+            record("b  site.yml deploy web:2 via LB", load, note=f"took {time.monotonic() - start:.0f}s (image build and load included)")
+
+            # c. hard kill of a worker that runs web
+            victim = next(n for n in web_nodes() if n.startswith("worker"))
+            with Load(url, timeout=15) as load:
+                time.sleep(2)
+                subprocess.run(["docker", "kill", f"{LAB}-{victim}"], check=True, capture_output=True)
+                recovery = until(whole, 120)
+                time.sleep(3)
+            record(f"c  hard kill of {victim} via LB", load, recovery, "recovery: full healthy replica count")
+            restart_node(victim)
+            playbook(*inv, str(PROJECT / "site.yml"))  # node back active, backends re-rendered
+            subprocess.run(["ansible", *inv, "manager1", "-m", "swarmops.ha.swarm_node_drain", "-a",
+                            f"node={victim} state=active"], cwd=PROJECT, env=benchlab.env(), check=True,
+                           capture_output=True, timeout=600)
+
+            # d. hard kill of the load balancer that holds the address
+            master = next(lb for lb in ("lb1", "lb2") if VIP in subprocess.run(
+                ["docker", "exec", f"{LAB}-{lb}", "ip", "-4", "-o", "addr"], capture_output=True, text=True, check=False).stdout)
+            with Load(url, timeout=2) as load:
+                time.sleep(2)
+                subprocess.run(["docker", "kill", f"{LAB}-{master}"], check=True, capture_output=True)
+                recovery = until(lambda: answers(url), 60, 0.1)
+                time.sleep(2)
+            record(f"d  hard kill of {master} (VIP holder)", load, recovery, "recovery: VIP answers again")
+            subprocess.run(["docker", "start", f"{LAB}-{master}"], check=True, capture_output=True)
+            until(lambda: answers(f"http://{ADDRESSES[master]}:8080/"), 120, 1)
+
+            # Baselines: plain Swarm operations, a client aimed at one node, no LB.
+            target = web_nodes()[0]
+            direct = f"http://{ADDRESSES[target]}:8080/"
+            with MinReplicas() as watch, Load(url, timeout=15) as load, Load(direct) as one_node:
+                start = time.monotonic()
+                for node in NODES:
+                    docker("manager1" if node != "manager1" else "manager2", "node", "update", "--availability",
+                           "drain", node)
+                    until(lambda n=node: not docker(manager(), "node", "ps", n, "--filter", "desired-state=running",
+                                                    "-q").strip(), 120)
+                    until(whole, 120)
+                    docker("manager1" if node != "manager1" else "manager2", "node", "update", "--availability",
+                           "active", node)
+            note = f"took {time.monotonic() - start:.0f}s; lowest running-desired {watch.lowest}"
+            record("a' plain drain of every node, via LB", load, note=note)
+            record(f"a' plain drain of every node, client on {target} only", one_node, note=note)
+
+            subprocess.run(["docker", "exec", "-i", f"{LAB}-manager1", "sh", "-c", "cat > /tmp/demo.yml"],
+                           input=demo_compose("swarmops/demo-web:1", True), text=True, check=True, timeout=60)
+            target = web_nodes()[0]
+            direct = f"http://{ADDRESSES[target]}:8080/"
+            with Load(url, timeout=15) as load, Load(direct) as one_node:
+                start = time.monotonic()
+                docker("manager1", "stack", "deploy", "-c", "/tmp/demo.yml", "--resolve-image", "never", "demo")
+                time.sleep(2)
+                until(lambda: docker("manager1", "service", "inspect", "--format",
+                                     "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}", "demo_web").strip()
+                      in ("completed", "") and whole(), 300)
+                elapsed = time.monotonic() - start
+            record("b' docker stack deploy web:1, default update_config, via LB", load, note=f"took {elapsed:.0f}s")
+            record(f"b' docker stack deploy web:1, default update_config, client on {target} only", one_node,
+                   note=f"took {elapsed:.0f}s")
+
+            victim = next((n for n in web_nodes() if n.startswith("worker")), web_nodes()[0])
+            direct = f"http://{ADDRESSES[victim]}:8080/"
+            with Load(direct, timeout=2, max_seconds=40) as one_node:
+                time.sleep(2)
+                subprocess.run(["docker", "kill", f"{LAB}-{victim}"], check=True, capture_output=True)
+                recovery = until(whole, 120)
+                time.sleep(max(0.0, 30 - (recovery or 0)))
+            record(f"c' hard kill of {victim}, client on {victim} only (30 s window)", one_node, recovery,
+                   "recovery: full healthy replica count (Swarm alone)")
+            restart_node(victim)
+
+            master = next(lb for lb in ("lb1", "lb2") if VIP in subprocess.run(
+                ["docker", "exec", f"{LAB}-{lb}", "ip", "-4", "-o", "addr"], capture_output=True, text=True, check=False).stdout)
+            direct = f"http://{ADDRESSES[master]}:8080/"
+            with Load(direct, timeout=2, max_seconds=20) as one_lb:
+                time.sleep(2)
+                subprocess.run(["docker", "kill", f"{LAB}-{master}"], check=True, capture_output=True)
+                time.sleep(15)
+            record(f"d' hard kill of {master}, client on its own address (15 s window)", one_lb, None,
+                   "no virtual address: never answers again until the host is back")
+        finally:
+            benchlab.lab("down", inventory, lab_lbs=2, lab_forward_base=0)
+    print("\nevent | sent | failed | p50 ms | p99 ms | recovery s | note")
+    for row in ROWS:
+        print(f"{row['event']} | {row['sent']} | {row['failed']} | {row['p50_ms']} | {row['p99_ms']} | "
+              f"{row['recovery_s'] if row['recovery_s'] is not None else '-'} | {row['note']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+# Copyright (c) 2026 swarmops.ha contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module util is PRIVATE to the swarmops.ha collection: it is not a public
+# API, and it may change or disappear without notice in any release.
+
+"""The order and the pre-flight refusals of a rolling maintenance. Pure: no I/O."""
+
+from __future__ import annotations
+
+
+def _swarm(info) -> dict:
+    return info if isinstance(info, dict) else {}
+
+
+def plan_maintenance(nodes: list, hosts: dict, managers: list, selected: list | None = None) -> dict:
+    """Order the hosts for a one-at-a-time maintenance and say why it must not start.
+
+    ``nodes``: the swarm's node objects, read through a manager.
+    ``hosts``: per inventory host, its ``docker info .Swarm`` (None when it did not answer).
+    ``managers``: the inventory's managers. ``selected``: the hosts to maintain (all when empty).
+    Returns ``order`` (workers, then managers, the leader last), ``node_ids``
+    (host to node ID) and ``errors`` (a maintenance with errors must not start).
+    """
+    errors = []
+    selected = list(selected or hosts)
+    unknown = sorted(set(selected) - set(hosts))
+    if unknown:
+        errors.append(f"not swarm hosts of the inventory: {', '.join(unknown)}")
+    nodes_by_id = {n.get("ID"): n for n in nodes}
+    node_ids = {}
+    for host in sorted(hosts):
+        info = hosts[host]
+        if info is None:
+            errors.append(f"{host} does not answer")
+            continue
+        node_id = _swarm(info).get("NodeID") or ""
+        if (_swarm(info).get("LocalNodeState") or "") != "active" or node_id not in nodes_by_id:
+            errors.append(f"{host} is not a node of this swarm")
+            continue
+        node_ids[host] = node_id
+    for node in nodes:
+        name = (node.get("Description") or {}).get("Hostname") or node.get("ID")
+        manager = node.get("ManagerStatus")
+        if manager and (manager.get("Reachability") or "").lower() != "reachable":
+            errors.append(f"manager {name} is {manager.get('Reachability') or 'not reachable'}")
+        elif ((node.get("Status") or {}).get("State") or "").lower() != "ready" and node.get("ID") in node_ids.values():
+            errors.append(f"node {name} is {(node.get('Status') or {}).get('State')}")
+    for host in managers:
+        if host in node_ids and not nodes_by_id[node_ids[host]].get("ManagerStatus"):
+            errors.append(f"{host} is in the managers group but is a worker of the swarm: run site.yml first")
+
+    def rank(host):
+        node = nodes_by_id.get(node_ids.get(host), {})
+        status = node.get("ManagerStatus")
+        if not status:
+            return 0
+        return 2 if status.get("Leader") else 1
+
+    order = [h for h in selected if h in node_ids]
+    order.sort(key=lambda h: (rank(h), selected.index(h)))
+    return {"order": order, "node_ids": node_ids, "errors": errors}
