@@ -78,3 +78,46 @@ class Load:
             return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1) if latencies else None
         return {"sent": len(self.samples), "failed": sum(1 for s in self.samples if not s[2]),
                 "p50_ms": pct(0.50), "p99_ms": pct(0.99)}
+
+
+class ReplicaWatch:
+    """Lowest (running - desired) replicas seen per service, sampled about once a second from the Raft leader.
+
+    ``on_leader(*docker_args)`` runs a docker CLI command on the current leader
+    (whose view is authoritative: a manager that just restarted may read a
+    stale store) and returns ``(leader, stdout)``, or ``(None, "")`` when no
+    leader answers. ``worst`` keeps the task list of each new low.
+    """
+
+    def __init__(self, on_leader, max_seconds=1800):
+        import threading
+        self.on_leader, self.max_seconds = on_leader, max_seconds
+        self.lowest, self.worst, self.samples = {}, "", 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        import time
+        started = time.monotonic()
+        while not self._stop.is_set() and time.monotonic() - started < self.max_seconds:
+            via, out = self.on_leader("service", "ls", "--format", "{{.Name}} {{.Replicas}}")
+            if via:
+                for line in out.splitlines():
+                    name, replicas = line.split(" ", 1)
+                    running, desired = (int(v) for v in replicas.split(" ")[0].split("/"))
+                    margin = running - desired
+                    if margin < self.lowest.get(name, 0):
+                        tasks = self.on_leader("service", "ps", name, "--format",
+                                               "{{.Node}} {{.DesiredState}} {{.CurrentState}}")[1]
+                        self.worst += f"\n{time.monotonic() - started:.0f}s via {via}: {line}\n{tasks}"
+                    self.lowest[name] = min(self.lowest.get(name, margin), margin)
+                self.samples += 1
+            self._stop.wait(1)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()

@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -41,7 +40,7 @@ import jinja2
 import yaml
 
 import benchlab
-from benchlab import LAB, PROJECT, Load, playbook
+from benchlab import LAB, PROJECT, Load, ReplicaWatch, playbook
 
 VIP = "192.168.76.50"
 NODES = ["manager1", "manager2", "manager3", "worker1", "worker2"]
@@ -73,11 +72,11 @@ def leader():
     return manager()
 
 
-def whole():
-    """Every replicated service has its desired count of running tasks on ready nodes."""
+def whole(lost=None):
+    """Every replicated service has its desired count of running tasks on ready nodes (none on the lost node)."""
     via = manager()
     ready = {n.split()[0] for n in docker(via, "node", "ls", "--format", "{{.Hostname}} {{.Status}}").splitlines()
-             if n.split()[1] == "Ready"}
+             if n.split()[1] == "Ready" and n.split()[0] != lost}
     for line in docker(via, "service", "ls", "--format", "{{.Name}} {{.Replicas}}").splitlines():
         name, replicas = line.split(" ", 1)
         desired = int(replicas.split(" ")[0].split("/")[1])
@@ -86,6 +85,22 @@ def whole():
         if sum(1 for t in tasks if t.split(" ", 1)[0] in ready and t.split(" ", 1)[1].startswith("Running")) < desired:
             return False
     return True
+
+
+def busiest_worker():
+    """The worker that runs the most tasks, web tasks first: the one whose loss hurts most."""
+    via = manager()
+    def count(service):
+        nodes = docker(via, "service", "ps", service, "--filter", "desired-state=running", "--format", "{{.Node}}")
+        return [n for n in nodes.split() if n.startswith("worker")]
+    web, redis = count("demo_web"), count("demo_redis")
+    return max(["worker1", "worker2"], key=lambda w: (web.count(w), redis.count(w)))
+
+
+def web_runs(image):
+    tasks = docker(manager(), "service", "ps", "demo_web", "--filter", "desired-state=running",
+                   "--format", "{{.Image}} {{.CurrentState}}").splitlines()
+    return len(tasks) == 3 and all(t.startswith(f"{image} Running") for t in tasks)
 
 
 def web_nodes():
@@ -110,33 +125,12 @@ def answers(url):
         return False
 
 
-class MinReplicas:
-    """Lowest (running - desired) seen for each service, sampled about once a second."""
-
-    def __init__(self):
-        self.lowest, self._stop = {}, threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        deadline = time.monotonic() + 1800
-        while not self._stop.is_set() and time.monotonic() < deadline:
-            try:
-                lines = docker(leader(), "service", "ls", "--format", "{{.Name}} {{.Replicas}}", check=False).splitlines()
-            except SystemExit:
-                lines = []
-            for line in lines:
-                name, replicas = line.split(" ", 1)
-                running, desired = (int(v) for v in replicas.split(" ")[0].split("/"))
-                self.lowest[name] = min(self.lowest.get(name, running - desired), running - desired)
-            self._stop.wait(1)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+def on_leader(*args):
+    try:
+        via = leader()
+    except SystemExit:
+        return None, ""
+    return via, docker(via, *args, check=False)
 
 
 def record(event, load, recovery=None, note=""):
@@ -179,11 +173,11 @@ def main():
             inv = ["-i", str(inventory), "-e", f"@{demo_vars}"]
             playbook(*inv, str(PROJECT / "site.yml"))
             heartbeat = docker("manager1", "info", "--format", "{{.Swarm.Cluster.Spec.Dispatcher.HeartbeatPeriod}}")
-            print(f"lab ready; dispatcher heartbeat {int(heartbeat) / 1e9:g}s", flush=True)
+            print(f"lab ready; dispatcher heartbeat {heartbeat.strip()}", flush=True)
             url = f"http://{VIP}:8080/"
 
             # a. rolling maintenance of every node
-            with MinReplicas() as watch, Load(url, timeout=15) as load:
+            with ReplicaWatch(on_leader) as watch, Load(url, timeout=15) as load:
                 start = time.monotonic()
                 playbook(*inv, str(PROJECT / "playbooks/rolling_maintenance.yml"))
             record("a  rolling_maintenance (5 nodes) via LB", load,
@@ -196,13 +190,17 @@ def main():
             record("b  site.yml deploy web:2 via LB", load, note=f"took {time.monotonic() - start:.0f}s (image build and load included)")
 
             # c. hard kill of a worker that runs web
-            victim = next(n for n in web_nodes() if n.startswith("worker"))
+            victim = busiest_worker()
+            running = {svc: docker(manager(), "service", "ps", svc, "--filter", "desired-state=running", "--filter",
+                                   f"node={victim}", "-q").split() for svc in ("demo_web", "demo_redis")}
             with Load(url, timeout=15) as load:
                 time.sleep(2)
                 subprocess.run(["docker", "kill", f"{LAB}-{victim}"], check=True, capture_output=True)
-                recovery = until(whole, 120)
+                recovery = until(lambda: whole(lost=victim), 120)
                 time.sleep(3)
-            record(f"c  hard kill of {victim} via LB", load, recovery, "recovery: full healthy replica count")
+            record(f"c  hard kill of {victim} via LB", load, recovery,
+                   f"recovery: full healthy replica count; it ran web x{len(running['demo_web'])}, "
+                   f"redis x{len(running['demo_redis'])}")
             restart_node(victim)
             playbook(*inv, str(PROJECT / "site.yml"))  # node back active, backends re-rendered
             subprocess.run(["ansible", *inv, "manager1", "-m", "swarmops.ha.swarm_node_drain", "-a",
@@ -224,7 +222,7 @@ def main():
             # Baselines: plain Swarm operations, a client aimed at one node, no LB.
             target = web_nodes()[0]
             direct = f"http://{ADDRESSES[target]}:8080/"
-            with MinReplicas() as watch, Load(url, timeout=15) as load, Load(direct) as one_node:
+            with ReplicaWatch(on_leader) as watch, Load(url, timeout=15) as load, Load(direct) as one_node:
                 start = time.monotonic()
                 for node in NODES:
                     docker("manager1" if node != "manager1" else "manager2", "node", "update", "--availability",
@@ -245,10 +243,8 @@ def main():
             with Load(url, timeout=15) as load, Load(direct) as one_node:
                 start = time.monotonic()
                 docker("manager1", "stack", "deploy", "-c", "/tmp/demo.yml", "--resolve-image", "never", "demo")
-                time.sleep(2)
-                until(lambda: docker("manager1", "service", "inspect", "--format",
-                                     "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}", "demo_web").strip()
-                      in ("completed", "") and whole(), 300)
+                # Done when every running web task runs web:1 and the services are whole.
+                until(lambda: web_runs("swarmops/demo-web:1") and whole(), 300)
                 elapsed = time.monotonic() - start
             record("b' docker stack deploy web:1, default update_config, via LB", load, note=f"took {elapsed:.0f}s")
             record(f"b' docker stack deploy web:1, default update_config, client on {target} only", one_node,
@@ -259,7 +255,7 @@ def main():
             with Load(direct, timeout=2, max_seconds=40) as one_node:
                 time.sleep(2)
                 subprocess.run(["docker", "kill", f"{LAB}-{victim}"], check=True, capture_output=True)
-                recovery = until(whole, 120)
+                recovery = until(lambda: whole(lost=victim), 120)
                 time.sleep(max(0.0, 30 - (recovery or 0)))
             record(f"c' hard kill of {victim}, client on {victim} only (30 s window)", one_node, recovery,
                    "recovery: full healthy replica count (Swarm alone)")

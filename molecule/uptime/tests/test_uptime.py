@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -29,7 +28,7 @@ VIP_URL = "http://192.168.78.50:8080/"
 DRAIN_LABELS = ("io.swarmops.drain.excluded-nodes", "io.swarmops.drain.saved")
 
 sys.path.insert(0, str(PROJECT / "bench"))
-from benchlab import Load  # noqa: E402  (the benches' bounded load generator)
+from benchlab import Load, ReplicaWatch  # noqa: E402  (the benches' bounded load generator and replica watch)
 
 
 def playbook(*args, timeout=1500):
@@ -143,45 +142,9 @@ def swarm_snapshot():
             {s["Spec"]["Name"]: s["Version"]["Index"] for s in services()})
 
 
-class ReplicaWatch:
-    """Samples, about once a second, the running replicas of each replicated service against its desired count."""
-
-    def __init__(self, max_seconds=1500):
-        self.lowest = {}
-        self.worst = ""
-        self.samples = 0
-        self._stop = threading.Event()
-        self._max = max_seconds
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        started = time.monotonic()
-        while not self._stop.is_set() and time.monotonic() - started < self._max:
-            via = leader()
-            if via:
-                try:
-                    lines = swarm(via, "service", "ls", "--format", "{{.Name}} {{.Replicas}}").splitlines()
-                except subprocess.CalledProcessError:
-                    lines = []
-                for line in lines:
-                    name, replicas = line.split(" ", 1)
-                    running, desired = replicas.split(" ")[0].split("/")
-                    margin = int(running) - int(desired)
-                    if margin < self.lowest.get(name, 0):
-                        tasks = swarm(via, "service", "ps", name, "--format",
-                                      "{{.Node}} {{.DesiredState}} {{.CurrentState}}", check=False)
-                        self.worst += f"\n{time.monotonic() - started:.0f}s via {via}: {line}\n{tasks}"
-                    self.lowest[name] = min(self.lowest.get(name, margin), margin)
-                self.samples += 1
-            self._stop.wait(1)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+def on_leader(*args):
+    via = leader()
+    return (via, swarm(via, *args, check=False)) if via else (None, "")
 
 
 def test_load_balancer_serves_through_the_virtual_address():
@@ -242,7 +205,7 @@ def test_maintenance_is_refused_while_a_manager_is_unreachable():
 def test_rolling_maintenance_loses_no_request_and_no_replica():
     managers_reachable()
     settled()
-    with ReplicaWatch() as watch, Load(VIP_URL, interval=0.05, timeout=10, max_seconds=1500) as load:
+    with ReplicaWatch(on_leader, max_seconds=1500) as watch, Load(VIP_URL, interval=0.05, timeout=10, max_seconds=1500) as load:
         result = playbook("playbooks/rolling_maintenance.yml")
     assert result.returncode == 0, output(result)
     assert "Maintained, one at a time: worker1, worker2, " in result.stdout, output(result)
