@@ -90,6 +90,7 @@ def whole(lost=None):
 def busiest_worker():
     """The worker that runs the most tasks, web tasks first: the one whose loss hurts most."""
     via = manager()
+
     def count(service):
         nodes = docker(via, "service", "ps", service, "--filter", "desired-state=running", "--format", "{{.Node}}")
         return [n for n in nodes.split() if n.startswith("worker")]
