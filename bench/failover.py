@@ -237,18 +237,19 @@ def main():
             record("a' plain drain of every node, via LB", load, note=note)
             record(f"a' plain drain of every node, client on {target} only", one_node, note=note)
 
+            # site.yml after c. put web back on web:1: web:2 (loaded on every node in b.) is a real change.
             subprocess.run(["docker", "exec", "-i", f"{LAB}-manager1", "sh", "-c", "cat > /tmp/demo.yml"],
-                           input=demo_compose("swarmops/demo-web:1", True), text=True, check=True, timeout=60)
+                           input=demo_compose("swarmops/demo-web:2", True), text=True, check=True, timeout=60)
             target = web_nodes()[0]
             direct = f"http://{ADDRESSES[target]}:8080/"
             with Load(url, timeout=15) as load, Load(direct) as one_node:
                 start = time.monotonic()
                 docker("manager1", "stack", "deploy", "-c", "/tmp/demo.yml", "--resolve-image", "never", "demo")
                 # Done when every running web task runs web:1 and the services are whole.
-                until(lambda: web_runs("swarmops/demo-web:1") and whole(), 300)
+                until(lambda: web_runs("swarmops/demo-web:2") and whole(), 300)
                 elapsed = time.monotonic() - start
-            record("b' docker stack deploy web:1, default update_config, via LB", load, note=f"took {elapsed:.0f}s")
-            record(f"b' docker stack deploy web:1, default update_config, client on {target} only", one_node,
+            record("b' docker stack deploy web:2, default update_config, via LB", load, note=f"took {elapsed:.0f}s")
+            record(f"b' docker stack deploy web:2, default update_config, client on {target} only", one_node,
                    note=f"took {elapsed:.0f}s")
 
             victim = next((n for n in web_nodes() if n.startswith("worker")), web_nodes()[0])
