@@ -30,7 +30,7 @@ description:
     the diagnosis.
 author: swarmops.ha contributors (@swarmops)
 extends_documentation_fragment:
-  - community.docker.docker.api_documentation
+  - swarmops.ha.docker_api
   - swarmops.ha.swarm_wait
 attributes:
   check_mode:
@@ -128,8 +128,7 @@ diagnosis:
 import time
 import traceback
 
-from ansible_collections.community.docker.plugins.module_utils.common_api import AnsibleDockerClient, RequestException
-from ansible_collections.community.docker.plugins.module_utils._api.errors import DockerException
+from ansible_collections.swarmops.ha.plugins.module_utils._docker_client import DockerException, RequestException, docker_api_client
 
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_api import read_state, wait_for_services
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import diagnosis, node_is_up
@@ -305,7 +304,7 @@ def main():
         poll_interval=dict(type="int", default=2),
         min_healthy_time=dict(type="int", default=5),
     )
-    client = AnsibleDockerClient(argument_spec=argument_spec, supports_check_mode=True)
+    client = docker_api_client("swarmops.ha.swarm_node_drain", argument_spec=argument_spec, supports_check_mode=True)
     drain = NodeDrain(client)
     try:
         if client.module.params["state"] == "drained":

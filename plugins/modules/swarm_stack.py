@@ -21,7 +21,7 @@ description:
     failure_action rollback, parallelism 1, monitor twice the health check interval plus its start period, at least 5s).
 author: swarmops.ha contributors (@swarmops)
 extends_documentation_fragment:
-  - community.docker.docker.api_documentation
+  - swarmops.ha.docker_api
   - swarmops.ha.swarm_wait
 attributes:
   check_mode:
@@ -137,8 +137,7 @@ import traceback
 
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.community.docker.plugins.module_utils.common_api import AnsibleDockerClient, RequestException
-from ansible_collections.community.docker.plugins.module_utils._api.errors import DockerException
+from ansible_collections.swarmops.ha.plugins.module_utils._docker_client import DockerException, RequestException, docker_api_client
 
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_api import (
     list_services,
@@ -332,7 +331,8 @@ def main():
         poll_interval=dict(type="int", default=2),
         min_healthy_time=dict(type="int", default=5),
     )
-    client = AnsibleDockerClient(
+    client = docker_api_client(
+        "swarmops.ha.swarm_stack",
         argument_spec=argument_spec,
         supports_check_mode=True,
         mutually_exclusive=[("compose", "definition")],

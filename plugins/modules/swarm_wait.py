@@ -16,7 +16,7 @@ description:
   - The health gate of the other playbooks of swarmops.ha.
 author: swarmops.ha contributors (@swarmops)
 extends_documentation_fragment:
-  - community.docker.docker.api_documentation
+  - swarmops.ha.docker_api
   - swarmops.ha.swarm_wait
 attributes:
   check_mode:
@@ -71,8 +71,7 @@ diagnosis:
 
 import traceback
 
-from ansible_collections.community.docker.plugins.module_utils.common_api import AnsibleDockerClient, RequestException
-from ansible_collections.community.docker.plugins.module_utils._api.errors import DockerException
+from ansible_collections.swarmops.ha.plugins.module_utils._docker_client import DockerException, RequestException, docker_api_client
 
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_api import wait_for_services
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import diagnosis, summary
@@ -87,8 +86,8 @@ def main():
         poll_interval=dict(type="int", default=2),
         min_healthy_time=dict(type="int", default=5),
     )
-    client = AnsibleDockerClient(argument_spec=argument_spec, supports_check_mode=True,
-                                 mutually_exclusive=[("services", "stack")])
+    client = docker_api_client("swarmops.ha.swarm_wait", argument_spec=argument_spec, supports_check_mode=True,
+                               mutually_exclusive=[("services", "stack")])
     params = client.module.params
     try:
         result = wait_for_services(
