@@ -46,7 +46,8 @@ RETURN = r"""
 _value:
   description:
     - C(entry), C(manage_via), C(init), C(join), C(promote), C(demote), C(remove), C(node_ids),
-      C(managers_before), C(reachable_before), C(managers_after), C(changes), C(errors) and C(warnings).
+      C(managers_before), C(reachable_before), C(managers_after), C(changes), C(errors), C(warnings) and
+      C(summary) (the changes in one line, in the order they are made, or why the plan is refused).
   type: dict
 """
 

@@ -240,6 +240,20 @@ def plan_drain(node: str, services: list[dict], tasks: list[dict], nodes: list[d
     }
 
 
+def describe_drain(plan: dict) -> str:
+    """A drain plan in one line, for a person: what moves where, what stops, or why it is refused."""
+    if plan["problems"]:
+        return f"refused, {plan['node']} stays as it is: " + "; ".join(plan["problems"])
+    moves = [
+        f"{m['service']} ({m['tasks']} task{'' if m['tasks'] == 1 else 's'} to {', '.join(m['to']) or 'nowhere'})"
+        for m in plan["moves"]
+    ]
+    text = "move " + (", ".join(moves) if moves else "no replicated task")
+    if plan["stops"]:
+        text += "; stop the global tasks of " + ", ".join(plan["stops"])
+    return f"{text}; then drain {plan['node']}"
+
+
 def _no_room(name, service, count, placed, remaining, candidates, refused) -> str:
     reasons = []
     if refused.get("port"):

@@ -145,7 +145,8 @@ def plan_cluster(
     - ``node_ids``: ``{host: node_id}`` for the hosts already in the swarm;
     - ``managers_before`` / ``managers_after`` / ``reachable_before``;
     - ``errors`` (the plan must not run when there are any) and ``warnings``;
-    - ``changes``: number of planned changes.
+    - ``changes``: number of planned changes;
+    - ``summary``: the changes in one line, in the order they are made (for a person, check mode included).
     """
     _check_input(managers, workers, hosts)
     desired_role = {h: "manager" for h in managers}
@@ -364,4 +365,24 @@ def _finish(plan: dict) -> dict:
         + len(plan["demote"])
         + len(plan["remove"])
     )
+    plan["summary"] = summarize(plan)
     return plan
+
+
+def summarize(plan: dict) -> str:
+    """The plan's changes in one line, in the order the role makes them."""
+    steps = []
+    if plan["init"]:
+        steps.append(f"initialise the swarm on {plan['init']}")
+    if plan["join"]:
+        steps.append("join " + ", ".join(f"{j['host']} as {j['role']}" for j in plan["join"]))
+    if plan["promote"]:
+        steps.append("promote " + ", ".join(p["host"] for p in plan["promote"]))
+    if plan["demote"]:
+        steps.append("demote " + ", ".join(d.get("host") or d.get("hostname") or d["node_id"] for d in plan["demote"]))
+    if plan["remove"]:
+        steps.append("remove " + ", ".join(
+            f"{r.get('hostname') or r['node_id']} ({r['role']}, {r['state']})" for r in plan["remove"]))
+    if plan["errors"]:
+        return "refused: " + " ".join(plan["errors"])
+    return "; ".join(steps) if steps else "no change to the swarm's members"

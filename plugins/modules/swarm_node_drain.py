@@ -105,6 +105,11 @@ plan:
     - With O(state=active), C(rebalance) lists the services to spread, with their tasks per node.
   returned: always
   type: dict
+summary:
+  description: With O(state=drained), the plan in one line (what moves where, what stops, or why it is refused).
+  returned: when O(state=drained)
+  type: str
+  sample: "move demo_web (1 task to worker2); then drain worker1"
 moved:
   description: Services whose tasks were moved off the node.
   returned: success
@@ -134,6 +139,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_api import read
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import diagnosis, node_is_up
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_drain import (
     DrainError,
+    describe_drain,
     excluded_nodes,
     find_node,
     node_availability,
@@ -205,7 +211,7 @@ class NodeDrain:
         target = find_node(nodes, self.params["node"])
         target_id, before = target["ID"], node_availability(target)
         leftovers = [s["ID"] for s in services if target_id in excluded_nodes(s)]
-        result = dict(node=plan["node"], node_id=target_id, plan=plan, moved=[], rebalanced=[],
+        result = dict(node=plan["node"], node_id=target_id, plan=plan, summary=describe_drain(plan), moved=[], rebalanced=[],
                       diff=dict(before=dict(availability=before), after=dict(availability="drain")))
         if before == "drain" and not plan["moves"] and not tasks_on(target_id, tasks) and not leftovers:
             return dict(result, changed=False, availability="drain")

@@ -34,7 +34,8 @@ class TestFilter:
         assert FilterModule().filters() == {"swarm_cluster_plan": swarm_cluster_plan}
 
     def test_same_plan_as_module_util(self):
-        assert swarm_cluster_plan(healthy(), MANAGERS, WORKERS) == expected_plan()
+        assert swarm_cluster_plan(healthy(), MANAGERS, WORKERS) == dict(
+            expected_plan(), summary="no change to the swarm's members")
 
     def test_none_groups_are_empty(self):
         result = swarm_cluster_plan(fresh(*WORKERS), None, WORKERS)

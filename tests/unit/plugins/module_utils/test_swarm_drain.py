@@ -46,6 +46,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_drain import (
     SAVED_LABEL,
     DrainError,
     capacity,
+    describe_drain,
     exclusion_constraint,
     excluded_nodes,
     find_node,
@@ -702,6 +703,33 @@ ORIGINAL_UPDATE_CONFIGS = {
     "start-first": {"Parallelism": 1, "FailureAction": "pause", "Order": "start-first"},
     "empty": {},
 }
+
+
+class TestDescribeDrain:
+    """The one line a person reads (check mode of rolling_maintenance.yml prints it)."""
+
+    def test_moves_with_their_destination_and_the_stops(self):
+        swarm = Swarm()
+        swarm.add(service("web", replicas=2), "worker1", "worker2")
+        swarm.add(service("api", replicas=1), "worker1")
+        swarm.add(service("agent", global_=True), "manager1", "worker1", "worker2", "worker3")
+        assert describe_drain(swarm.drain("worker1")) == (
+            "move api (1 task to manager1), web (1 task to worker3); stop the global tasks of agent; then drain worker1"
+        )
+
+    def test_several_tasks_of_one_service(self):
+        swarm = Swarm(three_nodes())
+        swarm.add(service("web", replicas=3), "node1", "node1", "node2")
+        assert describe_drain(swarm.drain("node1")) == "move web (2 tasks to node3, node2); then drain node1"
+
+    def test_an_empty_node(self):
+        assert describe_drain(Swarm().drain("worker3")) == "move no replicated task; then drain worker3"
+
+    def test_a_refusal_says_so_with_the_numbers(self):
+        swarm = Swarm(three_nodes())
+        swarm.add(service("web", replicas=3, ports=[port(8080)]), "node1", "node2", "node3")
+        text = describe_drain(swarm.drain("node1"))
+        assert text.startswith("refused, node1 stays as it is: web (3 replicas): 1 of its 1 task(s) on the node would find no place")
 
 
 def spec_of(update="stop-first", constraints=("node.role==worker",), **kwargs):

@@ -158,13 +158,15 @@ def expected_plan(**overrides) -> dict:
     return plan
 
 
-def plan(hosts, managers=None, workers=None, prune=False) -> dict:
-    return plan_cluster(
+def plan(hosts, managers=None, workers=None, prune=False, summary=False) -> dict:
+    """The plan, without its one-line ``summary`` (TestSummary checks that) unless asked for."""
+    result = plan_cluster(
         list(MANAGERS if managers is None else managers),
         list(WORKERS if workers is None else workers),
         hosts,
         prune=prune,
     )
+    return result if summary else {k: v for k, v in result.items() if k != "summary"}
 
 
 # --------------------------------------------------------------------------- fixture sanity
@@ -760,7 +762,8 @@ class TestInputShapes:
         assert isinstance(excinfo.value, ValueError)
 
     def test_tuples_are_accepted(self):
-        assert plan_cluster(tuple(MANAGERS), tuple(WORKERS), healthy()) == expected_plan()
+        assert plan_cluster(tuple(MANAGERS), tuple(WORKERS), healthy()) == dict(
+            expected_plan(), summary="no change to the swarm's members")
 
     def test_swarm_not_a_dict(self):
         with pytest.raises(SwarmPlanError):
@@ -771,3 +774,36 @@ class TestInputShapes:
         hosts["manager1"]["nodes"].append("sipzz5fk2z9ri19r0wyojfljo")
         with pytest.raises(SwarmPlanError):
             plan(hosts)
+
+
+# --------------------------------------------------------------------------- summary
+
+
+class TestSummary:
+    """The one line the role prints (check mode included): every change, in the order it is made."""
+
+    def test_nothing_to_do(self):
+        assert plan(healthy(), summary=True)["summary"] == "no change to the swarm's members"
+
+    def test_new_swarm(self):
+        assert plan(fresh(), summary=True)["summary"] == (
+            "initialise the swarm on manager1; join manager2 as manager, manager3 as manager, "
+            "worker1 as worker, worker2 as worker"
+        )
+
+    def test_promotion_demotion_and_removal(self):
+        hosts = healthy()
+        result = plan(hosts, managers=["manager1", "manager2", "worker1"], workers=["manager3", "worker2"],
+                      summary=True)
+        assert result["summary"] == "promote worker1; demote manager3"
+
+    def test_removal_names_the_node_its_role_and_state(self):
+        hosts = healthy()
+        result = plan(hosts, workers=["worker1"], prune=True, summary=True)
+        assert result["summary"] == "remove worker2 (worker, ready)"
+
+    def test_refusal_says_refused_with_the_reason(self):
+        hosts = fresh()
+        hosts["manager2"] = unreachable_host()
+        result = plan(hosts, summary=True)
+        assert result["summary"].startswith("refused: no host that answers is in a swarm, and manager(s) manager2")
