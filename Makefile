@@ -9,14 +9,22 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # Extra arguments for ansible-playbook, e.g. make lab LAB_ARGS="-e lab_workers=3"
 LAB_ARGS ?=
+# On demand: the older ansible-core releases sanity is run on (make sanity-cores).
+SANITY_CORES ?= 2.17 2.18 2.20
+UNPINNED_VENV ?= $(HOME)/.cache/swarmops/venvs/newest-unpinned
 
-.PHONY: help venv engine lab lab-up lab-down test unit lint molecule clean
+.PHONY: help venv venv-newest engine lab lab-up lab-down test unit lint molecule worlds \
+	sanity-cores newest-unpinned clean
 
 help:
-	@echo "make lab       start the local lab swarm and run site.yml on it"
-	@echo "make lab-down  remove every container, volume and network of the lab"
-	@echo "make test      unit tests, then the molecule scenarios on a lab of their own"
-	@echo "make lint      ansible-lint, ansible-test sanity and units (no Docker needed)"
+	@echo "make lab              start the local lab swarm and run site.yml on it"
+	@echo "make lab-down         remove every container, volume and network of the lab"
+	@echo "make test             unit tests in both Ansible worlds, then the molecule scenarios on a lab of their own"
+	@echo "make lint             ansible-lint, then ansible-test sanity and units and ansible-doc in both worlds (no Docker)"
+	@echo "make worlds           the versions of the two Ansible worlds (scripts/worlds.sh)"
+	@echo "on demand:"
+	@echo "make sanity-cores     sanity and ansible-doc on ansible-core $(SANITY_CORES)"
+	@echo "make newest-unpinned  lint and unit tests on the newest ansible release, not the pinned one"
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +33,13 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+# The newest Ansible (constraints-newest.txt) on Python >= 3.12, when the machine has one.
+venv-newest:
+	scripts/worlds.sh venv
+
+worlds: venv venv-newest
+	scripts/worlds.sh report
 
 engine:
 	scripts/ensure-docker.sh
@@ -38,17 +53,31 @@ lab: lab-up
 lab-down: venv engine
 	ansible-playbook playbooks/lab_down.yml $(LAB_ARGS)
 
-unit: venv
-	pytest -q
+unit: venv venv-newest
+	scripts/test.sh units
 
-lint: venv
+lint: venv venv-newest
 	scripts/lint.sh
 
-molecule: venv engine
+molecule: venv venv-newest engine
 	scripts/run-molecule.sh
 
-test: venv engine
+test: venv venv-newest engine
 	scripts/test.sh
 
+sanity-cores: venv
+	@set -e; for core in $(SANITY_CORES); do \
+	  dir=$$(scripts/worlds.sh core $$core); \
+	  SANITY_VENV=$$dir scripts/sanity.sh sanity; \
+	  DOCS_VENV=$$dir scripts/docs.sh; \
+	done
+
+newest-unpinned: venv
+	UNPINNED=1 scripts/worlds.sh venv $(UNPINNED_VENV)
+	CURRENT_VENV=$(UNPINNED_VENV) scripts/worlds.sh report | head -n 1
+	SANITY_VENV=$(UNPINNED_VENV) scripts/sanity.sh
+	DOCS_VENV=$(UNPINNED_VENV) scripts/docs.sh
+	$(UNPINNED_VENV)/bin/python -m pytest -q -p no:cacheprovider
+
 clean: lab-down
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .venv-newest .pytest_cache

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Wall time of site.yml on bare lab nodes, and of its second run.
 
 For each lab size (3 nodes: 3 managers; 5 nodes: 3 managers and 2 workers) it

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Deploy to all-healthy: swarm_stack against `docker stack deploy` plus hand polling.
 
 On a lab of 3 managers and 2 workers with the demo stack (web: 3 replicas with

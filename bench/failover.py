@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Zero failed requests through maintenance, deploys and node loss: the collection against plain Swarm.
 
 On a bench lab of 3 managers, 2 workers and 2 load balancer hosts (HAProxy and

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Static checks: ansible-lint with the production profile (.ansible-lint), then
-# ansible-test sanity and units on a copy of the checkout (scripts/sanity.sh).
-# Needs the venv on PATH (make lint provides it); no Docker, no lab, no Galaxy.
+# in each Ansible world (scripts/worlds.sh: the project venv, and the newest
+# Ansible where a Python >= 3.12 exists) ansible-test sanity and units on a copy
+# of the checkout (scripts/sanity.sh) and ansible-doc of every plugin and role
+# (scripts/docs.sh). Needs the venvs (make lint makes them); no Docker, no lab,
+# no Galaxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ANSIBLE_CONFIG=$PWD/ansible.cfg
@@ -17,5 +20,11 @@ else
   echo "== ansible-lint: FAILED after $((SECONDS - start))s" >&2
   rc=1
 fi
-scripts/sanity.sh "$@" || rc=1
+while read -r world venv; do
+  if [ ! -x "$venv/bin/ansible-test" ]; then
+    echo "== $world world: $venv is missing (make venv-newest)" >&2; rc=1; continue
+  fi
+  if SANITY_VENV=$venv scripts/sanity.sh; then scripts/worlds.sh mark "$world" sanity; else rc=1; fi
+  if DOCS_VENV=$venv scripts/docs.sh; then scripts/worlds.sh mark "$world" docs; else rc=1; fi
+done < <(scripts/worlds.sh list)
 exit $rc

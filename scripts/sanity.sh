@@ -13,16 +13,27 @@
 #
 # ansible-test runs from a virtual environment of its own (--venv) and gives
 # each sanity test another one (--requirements), with pip installs from PyPI;
-# the first run takes a few minutes more. SANITY_PYTHON picks the Python
-# version (default 3.11), ANSIBLE_TEST_HOME where those environments are kept.
+# the first run takes a few minutes more. Those environments and pip's
+# downloads are kept outside the checkout, in ANSIBLE_TEST_HOME (default
+# ~/.cache/swarmops/ansible-test), one set per ansible-core version.
+#
+# SANITY_VENV picks the Ansible world (default .venv, the project venv): its
+# ansible-test, its Python version and its collections (scripts/worlds.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-python_version=${SANITY_PYTHON:-3.11}
+venv=${SANITY_VENV:-$root/.venv}
 what=${1:-all}
 [ $# -gt 0 ] && shift
 
-command -v ansible-test >/dev/null || { echo "ansible-test not found: run 'make venv' and put .venv/bin on PATH" >&2; exit 1; }
+[ -x "$venv/bin/ansible-test" ] || { echo "$venv/bin/ansible-test not found: run 'make venv' (or scripts/worlds.sh venv)" >&2; exit 1; }
+python_version=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+# ansible-test looks for pythonX.Y on PATH; pyenv's shims answer only for the
+# active version, so put the world's own interpreter first.
+base_python_dir=$(dirname "$("$venv/bin/python" -c 'import sys; print(sys._base_executable)')")
+export PATH=$venv/bin:$base_python_dir:$PATH
+core_version=$("$venv/bin/python" -c 'import ansible.release; print(ansible.release.__version__)')
+echo "== sanity world: $venv (Python $python_version, ansible-core $core_version)"
 
 namespace=$(sed -n 's/^namespace: *//p' galaxy.yml)
 name=$(sed -n 's/^name: *//p' galaxy.yml)
@@ -34,12 +45,12 @@ mkdir -p "$dest"
 
 # The work tree less what is not part of the collection's source.
 tar -C "$root" -cf - \
-  --exclude=./.git --exclude=./.venv --exclude=./.cache --exclude=./.collections \
+  --exclude=./.git --exclude=./.venv --exclude=./.venv-newest --exclude=./.cache --exclude=./.collections \
   --exclude=./.pytest_cache --exclude=./tests/output --exclude='__pycache__' --exclude='*.pyc' \
   --exclude='./*.tar.gz' --exclude=./inventories/lab/hosts.yml . | tar -C "$dest" -xf -
 
 # Collections from requirements.yml, from the installed `ansible` package.
-python3 - "$tmp/ansible_collections" <<'EOF'
+"$venv/bin/python" - "$tmp/ansible_collections" <<'EOF'
 import os, shutil, sys, yaml
 import ansible_collections
 dest = sys.argv[1]
@@ -58,15 +69,15 @@ for fqcn in wanted:
 EOF
 
 # ansible-test keeps its test virtual environments under ~/.ansible/test; give
-# it a home of its own in .cache/ (kept between runs, ignored by git and by the
-# build) so they are made once and nothing outside the checkout is touched.
-# ansible-test passes on no PIP_* variables: pip reads /etc/pip.conf and the
-# like, and caches in that home.
-test_home=${ANSIBLE_TEST_HOME:-$root/.cache/ansible-test}
+# it a home of its own outside the checkout (kept between runs and between
+# clones) so they are made once per ansible-core version and the user's own
+# ~/.ansible is not touched. ansible-test passes on no PIP_* variables: pip
+# reads /etc/pip.conf and the like, and caches in that home.
+test_home=${ANSIBLE_TEST_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/swarmops/ansible-test}
 # ansible-test bootstraps pip in each of those environments with a get-pip.py
 # that it downloads from a host that only Ansible's CI reaches. Put a stand-in
 # where it looks first: ensurepip, then pip installs the versions asked for.
-pip_version=$(python3 -c 'import re, ansible_test._internal.python_requirements as m; print(re.search(r"pip=.([0-9.]+).", open(m.__file__).read()).group(1))')
+pip_version=$("$venv/bin/python" -c 'import re, ansible_test._internal.python_requirements as m; print(re.search(r"pip=.([0-9.]+).", open(m.__file__).read()).group(1))')
 mkdir -p "$test_home/.ansible/test/cache"
 cat > "$test_home/.ansible/test/cache/get_pip_${pip_version//./_}.py" <<'EOF_PIP'
 """Stand-in for get-pip.py written by scripts/sanity.sh (see there)."""

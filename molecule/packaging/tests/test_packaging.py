@@ -48,7 +48,7 @@ ALLOWED_TOP_LEVEL = {
 CLUTTER = {
     ".git", ".gitignore", ".ansible", ".ansible-lint", ".ci", ".config", ".collections", ".venv",
     ".cache", ".pytest_cache", "Makefile", "ansible.cfg", "bench", "molecule", "scripts",
-    "pytest.ini", "requirements.txt", "requirements-dev.txt",
+    "pytest.ini", "requirements.txt", "requirements-dev.txt", ".venv-newest", "constraints-newest.txt",
 }
 # Of tests/, only what ansible-test reads from an installed collection: the
 # sanity ignore files (Galaxy's importer runs sanity on the artifact with them)

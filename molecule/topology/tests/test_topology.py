@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,9 @@ BIN = Path(sys.executable).parent
 LAB = "swarmops-molecule"
 MANAGERS = ["manager1", "manager2", "manager3"]
 WORKERS = ["worker1", "worker2"]
+
+sys.path.insert(0, str(PROJECT / "molecule" / "shared"))
+from labtest import wait_for  # noqa: E402  (the scenarios' shared bounded wait)
 
 
 def container(name):
@@ -71,17 +73,6 @@ def nodes(via):
 def snapshot(via):
     return {name: (n["Spec"]["Role"], n["Spec"].get("Availability"), n["Status"]["State"])
             for name, n in nodes(via).items()}
-
-
-def wait_for(predicate, what, timeout=180, interval=3):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        ok, last = predicate()
-        if ok:
-            return last
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}; last seen: {last}")
 
 
 @pytest.fixture()

@@ -30,6 +30,9 @@ DRAIN_LABELS = ("io.swarmops.drain.excluded-nodes", "io.swarmops.drain.saved")
 sys.path.insert(0, str(PROJECT / "bench"))
 from benchlab import Load, ReplicaWatch  # noqa: E402  (the benches' bounded load generator and replica watch)
 
+sys.path.insert(0, str(PROJECT / "molecule" / "shared"))
+from labtest import wait_for  # noqa: E402  (the scenarios' shared bounded wait)
+
 
 def playbook(*args, timeout=1500):
     env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
@@ -96,17 +99,6 @@ def running_tasks_per_service(via=None):
                 per_node[node] = per_node.get(node, 0) + 1
         result[svc] = per_node
     return result
-
-
-def wait_for(predicate, what, timeout=180, interval=2):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        ok, last = predicate()
-        if ok:
-            return last
-        time.sleep(interval)
-    pytest.fail(f"Timed out after {timeout}s waiting for {what}; last seen: {last}")
 
 
 def managers_reachable():

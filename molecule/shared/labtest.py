@@ -1,0 +1,95 @@
+"""What the molecule scenarios' tests share: the lab's nodes, playbook runs in one
+Ansible world, the play recap, and bounded waits.
+
+A test file imports it with ``sys.path.insert(0, str(PROJECT / "molecule" / "shared"))``.
+The worlds are those of scripts/worlds.sh: ``current`` is the Python running
+the tests (the project venv), ``newest`` the venv of the newest Ansible
+(.venv-newest, or NEWEST_VENV).
+"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).resolve().parents[2]))
+LAB = "swarmops-molecule"
+MANAGERS = ["manager1", "manager2", "manager3"]
+WORKERS = ["worker1", "worker2"]
+NODES = MANAGERS + WORKERS
+WORLDS = ("current", "newest")
+
+
+def container(node):
+    return f"{LAB}-{node}"
+
+
+def newest_python():
+    """The Python >= 3.12 scripts/worlds.sh finds here ('' when there is none)."""
+    result = subprocess.run([str(PROJECT / "scripts" / "worlds.sh"), "python"], capture_output=True, text=True,
+                            timeout=60, check=False)
+    return result.stdout.strip()
+
+
+def world_bin(world):
+    """The bin/ of an Ansible world. The newest world must exist wherever a Python >= 3.12 does."""
+    if world == "current":
+        return Path(sys.executable).parent
+    venv = Path(os.environ.get("NEWEST_VENV", PROJECT / ".venv-newest"))
+    if (venv / "bin" / "ansible-playbook").exists():
+        return venv / "bin"
+    python = newest_python()
+    if python:
+        pytest.fail(f"{python} is here but the newest world {venv} was not made: run `make venv-newest`")
+    pytest.skip("no Python >= 3.12 on this machine: the newest world can not be tested here")
+
+
+def mark_world(world, step):
+    """Record that a world passed a step, for the check at the end of .ci/run (scripts/worlds.sh check)."""
+    subprocess.run([str(PROJECT / "scripts" / "worlds.sh"), "mark", world, step], check=True, timeout=60)
+
+
+def playbook(*args, world="current", inventory=None, timeout=1500, env=None):
+    """ansible-playbook of one world, from the checkout, on the molecule inventory unless another is given."""
+    inventory = inventory or os.environ["MOLECULE_INVENTORY_FILE"]
+    run_env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", NO_COLOR="1",
+                   **(env or {}))
+    return subprocess.run([str(world_bin(world) / "ansible-playbook"), "-i", str(inventory), *map(str, args)],
+                          cwd=PROJECT, env=run_env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def output(result, tail=6000):
+    return result.stdout[-tail:] + result.stderr[-2000:]
+
+
+def recap(result):
+    """{host: {"ok": n, "changed": n, "failed": n, ...}} from the PLAY RECAP of a run."""
+    hosts = {}
+    text = result.stdout.split("PLAY RECAP", 1)[-1]
+    for line in text.splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
+        if match:
+            hosts[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
+    assert hosts, f"no PLAY RECAP in the output:\n{output(result)}"
+    return hosts
+
+
+def docker_exec(node, *command, timeout=120):
+    return subprocess.run(["docker", "exec", container(node), *command], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def wait_for(predicate, what, timeout=180, interval=2):
+    """Poll ``predicate() -> (ok, seen)`` until ok; fail after ``timeout`` s saying what was last seen."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        ok, last = predicate()
+        if ok:
+            return last
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}; last seen: {last}")
