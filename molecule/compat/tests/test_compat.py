@@ -266,8 +266,8 @@ def test_site_check_on_a_bare_host_reports_and_installs_nothing(tmp_path, world)
     assert recap(result)["spare1"]["changed"] > 0, output(result)
     text = said(result)
     for words in ("Swarm plan: initialise the swarm on spare1",
-                 "Check mode: spare1 has no Docker engine yet",
-                 "there is no swarm to check the stacks against. The run would deploy: demo",
-                 "there is no swarm to read the frontends and backends from"):
+                  "Check mode: spare1 has no Docker engine yet",
+                  "there is no swarm to check the stacks against. The run would deploy: demo",
+                  "there is no swarm to read the frontends and backends from"):
         assert words in text, f"{words!r} not in the output:\n{output(result)}"
     assert bare_state() == before
