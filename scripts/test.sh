@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command (make test): the unit tests in each Ansible world
-# (scripts/worlds.sh), then the molecule scenarios on lab nodes (the compat
+# (scripts/worlds.sh), then the molecule scenarios on lab nodes (the interop
 # scenario runs the real playbooks with the newest world too). Expects the
 # venvs and a Docker engine (the Makefile's venv, venv-newest and engine
 # targets provide them).

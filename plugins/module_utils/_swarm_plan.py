@@ -385,4 +385,4 @@ def summarize(plan: dict) -> str:
             f"{r.get('hostname') or r['node_id']} ({r['role']}, {r['state']})" for r in plan["remove"]))
     if plan["errors"]:
         return "refused: " + " ".join(plan["errors"])
-    return "; ".join(steps) if steps else "no change to the swarm's members"
+    return "; ".join(steps) if steps else "no change to the members of the swarm"

@@ -35,7 +35,7 @@ class TestFilter:
 
     def test_same_plan_as_module_util(self):
         assert swarm_cluster_plan(healthy(), MANAGERS, WORKERS) == dict(
-            expected_plan(), summary="no change to the swarm's members")
+            expected_plan(), summary="no change to the members of the swarm")
 
     def test_none_groups_are_empty(self):
         result = swarm_cluster_plan(fresh(*WORKERS), None, WORKERS)

@@ -763,7 +763,7 @@ class TestInputShapes:
 
     def test_tuples_are_accepted(self):
         assert plan_cluster(tuple(MANAGERS), tuple(WORKERS), healthy()) == dict(
-            expected_plan(), summary="no change to the swarm's members")
+            expected_plan(), summary="no change to the members of the swarm")
 
     def test_swarm_not_a_dict(self):
         with pytest.raises(SwarmPlanError):
@@ -783,7 +783,7 @@ class TestSummary:
     """The one line the role prints (check mode included): every change, in the order it is made."""
 
     def test_nothing_to_do(self):
-        assert plan(healthy(), summary=True)["summary"] == "no change to the swarm's members"
+        assert plan(healthy(), summary=True)["summary"] == "no change to the members of the swarm"
 
     def test_new_swarm(self):
         assert plan(fresh(), summary=True)["summary"] == (

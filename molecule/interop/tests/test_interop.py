@@ -1,6 +1,6 @@
 """Both Ansible worlds and check mode, on the real lab swarm the default scenario formed.
 
-Runs as molecule's verify step of the compat scenario, right after the default
+Runs as molecule's verify step of the interop scenario, right after the default
 scenario (the swarm is converged, spare1 is still a bare host). The newest
 world (ansible-core 2.21 with community.docker 5, scripts/worlds.sh) runs the
 real playbooks: site.yml changes nothing on the converged swarm, a stack is
@@ -186,7 +186,7 @@ def test_site_check_diff_changes_nothing(settled):
     before = snapshot()
     result = playbook("site.yml", "--check", "--diff")
     assert_unchanged(result, before, hosts=NODES + LBS)
-    assert "Swarm plan: no change to the swarm's members" in said(result), output(result)
+    assert "Swarm plan: no change to the members of the swarm" in said(result), output(result)
 
 
 def test_rolling_maintenance_check_prints_the_order_and_drains_nothing(settled):
