@@ -27,6 +27,7 @@ Nothing here does I/O; the clock is passed in.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import typing as t
 from datetime import datetime, timezone
@@ -76,52 +77,68 @@ def node_labels(node: dict) -> dict:
     return (node.get("Spec") or {}).get("Labels") or {}
 
 
-def _node_attribute(node: dict, key: str) -> str | None:
+_UNKNOWN_KEY = object()
+
+
+def _node_attribute(node: dict, key: str):
+    """The node's value for a constraint key, as swarmkit reads it (manager/constraint/constraint.go).
+
+    Keys are matched without regard to case, except a label's own name. What
+    the node does not have reads as "" (so ``==`` a value fails and ``!=``
+    matches); a key swarmkit does not know is _UNKNOWN_KEY (no node matches).
+    """
     spec = node.get("Spec") or {}
     description = node.get("Description") or {}
-    if key == "node.id":
-        return node.get("ID")
-    if key == "node.hostname":
-        return description.get("Hostname")
-    if key == "node.role":
-        return spec.get("Role")
-    if key == "node.platform.os":
-        return (description.get("Platform") or {}).get("OS")
-    if key == "node.platform.arch":
-        return (description.get("Platform") or {}).get("Architecture")
-    if key.startswith("node.labels."):
-        return node_labels(node).get(key[len("node.labels."):])
-    if key.startswith("engine.labels."):
-        return ((description.get("Engine") or {}).get("Labels") or {}).get(key[len("engine.labels."):])
-    return None
+    lowered = key.lower()
+    for prefix, labels in (("node.labels.", spec.get("Labels")),
+                           ("engine.labels.", (description.get("Engine") or {}).get("Labels"))):
+        if lowered.startswith(prefix) and len(key) > len(prefix):
+            return (labels or {}).get(key[len(prefix):]) or ""
+    simple = {
+        "node.id": lambda: node.get("ID"),
+        "node.hostname": lambda: description.get("Hostname"),
+        "node.role": lambda: spec.get("Role"),
+        "node.platform.os": lambda: (description.get("Platform") or {}).get("OS"),
+        "node.platform.arch": lambda: (description.get("Platform") or {}).get("Architecture"),
+    }
+    if lowered in simple:
+        return simple[lowered]() or ""
+    return _UNKNOWN_KEY
+
+
+def _ip_matches(node: dict, value: str, operator: str) -> bool:
+    """node.ip against an address or a network, on the node's Status.Addr; a malformed value matches nothing."""
+    try:
+        address = ipaddress.ip_address(((node.get("Status") or {}).get("Addr") or "").strip())
+    except ValueError:
+        address = None
+    try:
+        if "/" in value:
+            inside = address is not None and address in ipaddress.ip_network(value, strict=False)
+        else:
+            inside = address is not None and address == ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return inside if operator == "==" else not inside
 
 
 def constraint_matches(node: dict, constraint: str) -> bool:
-    """Evaluate one placement constraint (``key==value`` or ``key!=value``) on a node.
+    """Evaluate one placement constraint (``key==value`` or ``key!=value``) on a node, as Swarm does.
 
-    Like Swarm, keys and values are compared without regard to case.
+    Values are compared without regard to case; keys too, but for a label's
+    own name. ``node.ip`` takes an address or a network.
     """
     for operator in ("!=", "=="):
         if operator in constraint:
             key, value = (part.strip() for part in constraint.split(operator, 1))
-            actual = _node_attribute_folded(node, key)
-            equal = actual is not None and actual.casefold() == value.casefold()
+            if key.lower() == "node.ip":
+                return _ip_matches(node, value, operator)
+            actual = _node_attribute(node, key)
+            if actual is _UNKNOWN_KEY:
+                return False
+            equal = actual.casefold() == value.casefold()
             return not equal if operator == "!=" else equal
     raise ValueError(f"placement constraint {constraint!r} has no == or != operator")
-
-
-def _node_attribute_folded(node: dict, key: str) -> str | None:
-    lowered = key.lower()
-    for prefix in ("node.labels.", "engine.labels."):
-        if lowered.startswith(prefix):
-            wanted = key[len(prefix):].casefold()
-            source = node_labels(node) if prefix == "node.labels." else (
-                ((node.get("Description") or {}).get("Engine") or {}).get("Labels") or {})
-            for name, value in source.items():
-                if name.casefold() == wanted:
-                    return value
-            return None
-    return _node_attribute(node, lowered)
 
 
 def constraints_of(service: dict) -> list[str]:
@@ -133,16 +150,19 @@ def node_is_up(node: dict) -> bool:
     return ((node.get("Status") or {}).get("State") or "").lower() == "ready"
 
 
-def eligible_nodes(service: dict, nodes: list[dict]) -> list[dict]:
-    """Nodes that can take a task of the service: ready, active and matching every constraint."""
+def node_availability(node: dict) -> str:
+    return ((node.get("Spec") or {}).get("Availability") or "active").lower()
+
+
+def matching_nodes(service: dict, nodes: list[dict]) -> list[dict]:
+    """Nodes whose attributes satisfy every placement constraint of the service, whatever their state."""
     constraints = constraints_of(service)
-    result = []
-    for node in nodes:
-        if not node_is_up(node) or ((node.get("Spec") or {}).get("Availability") or "active") != "active":
-            continue
-        if all(constraint_matches(node, c) for c in constraints):
-            result.append(node)
-    return result
+    return [node for node in nodes if all(constraint_matches(node, c) for c in constraints)]
+
+
+def eligible_nodes(service: dict, nodes: list[dict]) -> list[dict]:
+    """Nodes that can take a task of the service now: ready, active and matching every constraint."""
+    return [node for node in matching_nodes(service, nodes) if node_is_up(node) and node_availability(node) == "active"]
 
 
 def desired_replicas(service: dict, nodes: list[dict]) -> int:

@@ -25,6 +25,7 @@ import json
 
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import (
     eligible_nodes,
+    node_availability,
     node_is_up,
     service_mode,
     service_name,
@@ -46,10 +47,6 @@ class DrainError(ValueError):
 
 def node_name(node: dict) -> str:
     return (node.get("Description") or {}).get("Hostname") or node.get("ID") or "?"
-
-
-def node_availability(node: dict) -> str:
-    return ((node.get("Spec") or {}).get("Availability") or "active").lower()
 
 
 def find_node(nodes: list[dict], wanted: str) -> dict:

@@ -362,12 +362,36 @@ class TestConstraintMatches:
     def test_missing_label(self, constraint, expected):
         assert constraint_matches(Swarm().node("manager1"), constraint) is expected
 
-    def test_label_key_matches_without_regard_to_case_like_swarmkit(self):
+    def test_label_name_is_case_sensitive_like_swarmkit(self):
+        # manager/constraint/constraint.go: "label itself is case sensitive"; the prefix and the value are not.
         node = Swarm().node("manager1")
         node["Spec"]["Labels"]["Rack"] = "r1"
         assert constraint_matches(node, "node.labels.Rack==r1") is True
-        assert constraint_matches(node, "node.labels.rack==r1") is True
-        assert constraint_matches(node, "node.labels.rack==r2") is False
+        assert constraint_matches(node, "NODE.LABELS.Rack==R1") is True
+        assert constraint_matches(node, "node.labels.rack==r1") is False
+        assert constraint_matches(node, "node.labels.rack!=r1") is True
+        assert constraint_matches(node, "node.labels.Rack==r2") is False
+
+    @pytest.mark.parametrize("constraint, expected", [
+        ("node.ip==192.168.78.11", True),
+        ("node.ip!=192.168.78.11", False),
+        ("node.ip==192.168.78.12", False),
+        ("node.ip==192.168.78.0/24", True),
+        ("node.ip!=192.168.78.0/24", False),
+        ("node.ip==10.0.0.0/8", False),
+        ("NODE.IP!=10.0.0.0/8", True),
+        # A malformed address or network matches nothing, with either operator (swarmkit).
+        ("node.ip==not-an-address", False),
+        ("node.ip!=not-an-address", False),
+    ])
+    def test_node_ip_by_address_or_network(self, constraint, expected):
+        node = Swarm().node("manager1")
+        node["Status"]["Addr"] = "192.168.78.11"
+        assert constraint_matches(node, constraint) is expected
+
+    @pytest.mark.parametrize("constraint", ["node.name==manager1", "node.name!=manager1", "engine.version==20"])
+    def test_a_key_swarm_does_not_know_matches_no_node(self, constraint):
+        assert constraint_matches(Swarm().node("manager1"), constraint) is False
 
     def test_node_without_description(self):
         node = {"ID": "n1", "Spec": {"Role": "worker"}, "Status": {"State": "ready"}}

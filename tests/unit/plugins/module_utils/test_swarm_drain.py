@@ -1061,7 +1061,8 @@ class TestPlacementOnlyChange:
         old = task(svc, node("worker1"))
         del old["Spec"]["Placement"]
         svc["Spec"]["TaskTemplate"]["Placement"] = {"Constraints": ["node.labels.tier==web"]}
-        assert task_runs_current_spec(old, svc, node("w", labels={"Tier": "WEB"})) is True  # no regard to case
+        assert task_runs_current_spec(old, svc, node("w", labels={"tier": "WEB"})) is True  # values: no regard to case
+        assert task_runs_current_spec(old, svc, node("w", labels={"Tier": "web"})) is False  # label names: exact
         assert task_runs_current_spec(old, svc, node("w", labels={"tier": "db"})) is False
 
     def test_other_placement_fields_change(self):
