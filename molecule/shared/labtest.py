@@ -17,6 +17,12 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).resolve().parents[2]))
+# The collection's own parser of HAProxy's runtime answers (unit-tested there).
+sys.path.insert(0, str(PROJECT / ".collections"))
+from ansible_collections.swarmops.ha.plugins.module_utils._haproxy import (  # noqa: E402
+    parse_servers_state,
+    summarize,
+)
 LAB = "swarmops-molecule"
 MANAGERS = ["manager1", "manager2", "manager3"]
 WORKERS = ["worker1", "worker2"]
@@ -93,3 +99,14 @@ def wait_for(predicate, what, timeout=180, interval=2):
             return last
         time.sleep(interval)
     pytest.fail(f"timed out after {timeout}s waiting for {what}; last seen: {last}")
+
+
+_SERVERS_STATE = ("import socket; s = socket.socket(socket.AF_UNIX); s.connect('/run/haproxy/admin.sock'); "
+                  "s.sendall(b'show servers state\\n'); print(s.makefile().read())")
+
+
+def haproxy_servers(lb):
+    """Per backend, per server, what lb's HAProxy says now (UP, DOWN, MAINT, DRAIN), read from its admin socket."""
+    result = docker_exec(lb, "python3", "-c", _SERVERS_STATE, timeout=30)
+    assert result.returncode == 0, result.stderr
+    return summarize(parse_servers_state(result.stdout))

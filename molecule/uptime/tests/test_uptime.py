@@ -31,7 +31,10 @@ sys.path.insert(0, str(PROJECT / "bench"))
 from benchlab import Load, ReplicaWatch  # noqa: E402  (the benches' bounded load generator and replica watch)
 
 sys.path.insert(0, str(PROJECT / "molecule" / "shared"))
-from labtest import wait_for  # noqa: E402  (the scenarios' shared bounded wait)
+from labtest import haproxy_servers, wait_for  # noqa: E402  (the scenarios' shared helpers)
+
+LBS = ["lb1", "lb2"]
+LAB_NETWORK = LAB
 
 
 def playbook(*args, timeout=1500):
@@ -139,15 +142,109 @@ def on_leader(*args):
     return (via, swarm(via, *args, check=False)) if via else (None, "")
 
 
-def test_load_balancer_serves_through_the_virtual_address():
+def backend_servers(lb, backend):
+    """The server lines of one backend of lb's haproxy.cfg: {name: "disabled" or ""}."""
+    config = lab_docker("exec", f"{LAB}-{lb}", "cat", "/etc/haproxy/haproxy.cfg").stdout
+    section = config.split(f"backend {backend}\n", 1)[1].split("\n\n", 1)[0]
+    return {line.split()[1]: ("disabled" if line.rstrip().endswith(" disabled") else "")
+            for line in section.splitlines() if line.strip().startswith("server ")}
+
+
+def up_servers(backend):
+    """Per load balancer, the servers of a backend that its HAProxy sends traffic to now."""
+    return {lb: sorted(n for n, state in haproxy_servers(lb).get(backend, {}).items() if state == "UP") for lb in LBS}
+
+
+def healthy_nodes(service):
+    return sorted(running_tasks_per_service().get(service, {}))
+
+
+def wait_until_traffic_follows(service, backend, timeout=10):
+    """Both load balancers send the service's traffic to exactly the nodes that run a healthy task, within timeout."""
+    def check():
+        want = healthy_nodes(service)
+        seen = up_servers(backend)
+        return all(up == want for up in seen.values()) and bool(want), {"running": want, "up": seen}
+    started = time.monotonic()
+    seen = wait_for(check, f"the UP servers of {backend} to be the nodes running {service}", timeout=timeout,
+                    interval=0.5)
+    return time.monotonic() - started, seen
+
+
+def render_backends(tmp_path):
+    """The load balancer role's backends.yml on every load balancer, as the day-2 playbooks run it."""
+    play = tmp_path / "backends.yml"
+    play.write_text(yaml.safe_dump([{
+        "name": "Render the backends", "hosts": "swarm_lbs", "gather_facts": False,
+        "tasks": [{"name": "Backends", "ansible.builtin.include_role": {"name": "swarmops.ha.loadbalancer",
+                                                                         "tasks_from": "backends.yml"}}],
+    }]))
+    result = playbook(str(play))
+    assert result.returncode == 0, output(result)
+
+
+def test_backends_list_every_node_that_may_run_the_service():
     with urllib.request.urlopen(VIP_URL, timeout=5) as response:
         assert response.status == 200
     config = lab_docker("exec", f"{LAB}-lb1", "cat", "/etc/haproxy/haproxy.cfg").stdout
-    web_nodes = sorted(running_tasks_per_service()["demo_web"])
-    servers = sorted(line.split()[1] for line in config.splitlines() if line.strip().startswith("server "))
-    assert servers == web_nodes, config
+    # Every swarm node is a server of web (no constraint); the checks pick those that run a task.
+    for lb in LBS:
+        assert backend_servers(lb, "be_demo_web_8080") == {n: "" for n in NODES}
+    wait_until_traffic_follows("demo_web", "be_demo_web_8080")
     assert "retry-on conn-failure empty-response response-timeout" in config
-    assert "option redispatch" in config
+    assert "http-request disable-l7-retry unless { method GET HEAD OPTIONS }" in config
+    assert "http-request set-timeout server 2s if { method GET HEAD OPTIONS }" in config
+    assert "server-state-file /var/lib/haproxy/server-state" in config
+    assert "downinter 1s" in config and "option redispatch" in config
+
+
+def lb_files():
+    return {(lb, path): lab_docker("exec", f"{LAB}-{lb}", "cat", path).stdout
+            for lb in LBS for path in ("/etc/haproxy/haproxy.cfg", "/etc/keepalived/keepalived.conf")}
+
+
+@pytest.mark.parametrize("extra, words", [
+    pytest.param(["-e", "loadbalancer_vip=300.1.1.1"],
+                 "loadbalancer_vip is '300.1.1.1': it must be an IPv4 address", id="not-an-address"),
+    pytest.param(["-e", "loadbalancer_vip=192.168.78.12"],
+                 "loadbalancer_vip is 192.168.78.12, the address of manager2", id="a-node-address"),
+    pytest.param(["-e", "loadbalancer_vip=192.168.79.50"],
+                 "loadbalancer_vip 192.168.79.50 is outside the subnet of lb1 (192.168.78.51/24), lb2", id="other-subnet"),
+    pytest.param(["-e", "loadbalancer_vrrp_password=swarmops-2026"],
+                 "loadbalancer_vrrp_password has 13 characters: VRRP uses 1 to 8", id="long-password"),
+    pytest.param(["-e", json.dumps({"loadbalancer_service_options": {
+                     "demo_web": {"bind_port": {"8080": 9000}}, "demo_redis": {"bind_port": {"6379": 9000}}}})],
+                 "loadbalancer_service_options binds port 9000 more than once (demo_redis:6379, demo_web:8080)", id="bind-port-twice"),
+])
+def test_bad_load_balancer_input_is_refused_in_the_first_play(extra, words):
+    before = lb_files()
+    result = playbook("site.yml", *extra)
+    text = " ".join(result.stdout.split())
+    assert result.returncode != 0, output(result)
+    assert words in text, output(result)
+    assert "Nothing was changed" in text or "nothing was changed" in text, output(result)
+    # Refused in the first play: no host was reached, the load balancers are byte for byte as they were.
+    assert "TASK [Ask each host whether it answers]" not in result.stdout, output(result)
+    assert lb_files() == before
+    assert vip_answers()
+
+
+def test_a_run_limited_to_one_load_balancer_keeps_its_peer():
+    before = lb_files()
+    changed = playbook("site.yml", "--limit", "lb1", "-e", "loadbalancer_timeout_client=31s")
+    try:
+        assert changed.returncode == 0, output(changed)
+        after = lb_files()
+        assert "timeout client 31s" in after[("lb1", "/etc/haproxy/haproxy.cfg")]
+        keepalived = after[("lb1", "/etc/keepalived/keepalived.conf")]
+        assert keepalived == before[("lb1", "/etc/keepalived/keepalived.conf")], keepalived
+        assert "192.168.78.52" in keepalived.split("unicast_peer", 1)[1].split("}", 1)[0], keepalived
+        assert after[("lb2", "/etc/haproxy/haproxy.cfg")] == before[("lb2", "/etc/haproxy/haproxy.cfg")]
+    finally:
+        restored = playbook("site.yml", "--limit", "lb1")
+    assert restored.returncode == 0, output(restored)
+    assert lb_files() == before
+    assert vip_answers()
 
 
 def test_drain_that_does_not_fit_is_refused_before_any_change(tmp_path):
@@ -172,8 +269,15 @@ def test_drain_that_does_not_fit_is_refused_before_any_change(tmp_path):
         assert "fit_probe (2 replicas): 1 of its 1 task(s) on the node would find no place" in text, output(result)
         assert "1 of them satisfy its constraints and of those 1 already hold host port 8099/tcp" in text, output(result)
         assert swarm_snapshot() == before
+
+        # Its backend: the nodes that satisfy its constraint, and no other.
+        render_backends(tmp_path)
+        for lb in LBS:
+            assert backend_servers(lb, "be_fit_probe_8099") == {"worker1": "", "worker2": ""}
+        wait_until_traffic_follows("fit_probe", "be_fit_probe_8099", timeout=15)
     finally:
         swarm("manager1", "service", "rm", "fit_probe", check=False)
+        render_backends(tmp_path)
 
 
 def test_maintenance_is_refused_while_a_manager_is_unreachable():
@@ -194,13 +298,99 @@ def test_maintenance_is_refused_while_a_manager_is_unreachable():
     settled()
 
 
+class MaintWatch:
+    """When each node's servers were in maintenance on each load balancer, and when tasks began to stop where.
+
+    A thread samples, about twice a second, the servers' states from both admin
+    sockets and the tasks on every node from the Raft leader. A task began to
+    shut down when it was seen desired running and then desired shutdown (or gone).
+    """
+
+    def __init__(self, max_seconds=1500):
+        import threading
+        self.max_seconds = max_seconds
+        self.maint = {}     # (lb, node) -> first time all the node's servers were MAINT there
+        self.ready = {}     # node -> first time after that its servers on lb1 were out of MAINT
+        self.stops = []     # (time, node)
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        started = time.monotonic()
+        running = {}  # task ID -> node, of the tasks last seen desired running
+        while not self._stop.is_set() and time.monotonic() - started < self.max_seconds:
+            now = time.monotonic()
+            for lb in LBS:
+                try:
+                    per_node = {}
+                    for members in haproxy_servers(lb).values():
+                        for name, state in members.items():
+                            per_node.setdefault(name, []).append(state)
+                except (AssertionError, subprocess.SubprocessError, ValueError):
+                    continue
+                for node, states in per_node.items():
+                    if all(state == "MAINT" for state in states):
+                        self.maint.setdefault((lb, node), now)
+                    elif lb == "lb1" and ("lb1", node) in self.maint:
+                        self.ready.setdefault(node, now)
+            via, out = on_leader("node", "ps", *NODES, "--format", "{{.ID}} {{.Node}} {{.DesiredState}}")
+            if via and out.strip():
+                seen = {}
+                for line in out.splitlines():
+                    task, node, desired = line.split()
+                    seen[task] = (node, desired.lower())
+                for task, node in list(running.items()):
+                    if seen.get(task, (node, "gone"))[1] != "running":
+                        self.stops.append((now, node))
+                        del running[task]
+                running.update({t: n for t, (n, d) in seen.items() if d == "running"})
+            self.samples += 1
+            self._stop.wait(0.3)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def check(self, order):
+        """Each node's servers were MAINT on every load balancer before its first task stopped in its turn."""
+        problems = []
+        window_start = 0.0
+        for node in order:
+            first_stop = min((t for t, n in self.stops if n == node and t > window_start), default=None)
+            for lb in LBS:
+                maint = self.maint.get((lb, node))
+                if maint is None:
+                    problems.append(f"{node} was never MAINT on {lb}")
+                elif first_stop is not None and maint >= first_stop:
+                    problems.append(f"{node}: a task began to stop {maint - first_stop:.1f}s before it was MAINT on {lb}")
+            window_start = self.ready.get(node, window_start)
+        return problems
+
+
 def test_rolling_maintenance_loses_no_request_and_no_replica():
     managers_reachable()
     settled()
-    with ReplicaWatch(on_leader, max_seconds=1500) as watch, Load(VIP_URL, interval=0.05, timeout=10, max_seconds=1500) as load:
+    with ReplicaWatch(on_leader, max_seconds=1500) as watch, MaintWatch() as maint, \
+            Load(VIP_URL, interval=0.05, timeout=10, max_seconds=1500) as load:
         result = playbook("playbooks/rolling_maintenance.yml")
     assert result.returncode == 0, output(result)
-    assert "Maintained, one at a time: worker1, worker2, " in result.stdout, output(result)
+    said = " ".join(result.stdout.split())
+    assert "Maintained, one at a time: worker1, worker2, " in said, output(result)
+    order = said.split("Maintained, one at a time: ", 1)[1].split("'", 1)[0]
+    order = [n.strip() for n in order.split(",")]
+    print(f"maintenance order {order}; MAINT seen {sorted(maint.maint)}; {len(maint.stops)} task stops; "
+          f"{maint.samples} samples")
+    assert maint.samples > 20 and sorted(order) == sorted(NODES), (maint.samples, order)
+    assert maint.check(order) == []
+    # No server is left in maintenance.
+    for lb in LBS:
+        left = {b: [n for n, st in members.items() if st == "MAINT"] for b, members in haproxy_servers(lb).items()}
+        assert not any(left.values()), (lb, left)
     figures = load.figures()
     print(f"rolling maintenance under load: {figures}; lowest replica margins {watch.lowest} "
           f"over {watch.samples} samples")
@@ -233,6 +423,86 @@ def test_failover_drill_keeps_serving():
     print(f"failover drill of worker2 under load: {figures}\n{report[:600]}")
     assert "services_whole_after_seconds" in report
     assert figures["sent"] > 100 and figures["failed"] == 0, figures
+
+
+def node_roles():
+    return {n["Description"]["Hostname"]: n["Spec"]["Role"] for n in nodes()}
+
+
+def next_victim(killed):
+    """A node that runs web now, workers first; at most one manager in all, so that quorum is kept."""
+    roles = node_roles()
+    managers_killed = sum(1 for n in killed if roles.get(n) == "manager")
+    candidates = [n for n in healthy_nodes("demo_web") if n not in killed
+                  and (roles.get(n) != "manager" or managers_killed == 0)]
+    candidates.sort(key=lambda n: (roles.get(n) == "manager", n))
+    assert candidates, f"no node runs web that can be killed with quorum kept (killed {killed})"
+    return candidates[0]
+
+
+def web_whole_without(killed):
+    def check():
+        running = running_tasks_per_service().get("demo_web", {})
+        return sum(running.values()) == 3 and not set(running) & set(killed), running
+    return check
+
+
+def test_unattended_node_loss_traffic_follows_the_swarm(tmp_path):
+    """Two nodes that run web are killed, no playbook runs: the load balancers follow Swarm by themselves."""
+    settled()
+    killed = []
+    with Load(VIP_URL, interval=0.05, timeout=10, max_seconds=900) as load:
+        try:
+            for _ in range(2):
+                victim = next_victim(killed)
+                lab_docker("kill", f"{LAB}-{victim}")
+                killed.append(victim)
+                wait_for(web_whole_without(killed), f"web whole again without {', '.join(killed)}", timeout=120)
+            after_loss, seen = wait_until_traffic_follows("demo_web", "be_demo_web_8080", timeout=10)
+            print(f"killed {killed}: the UP servers were the nodes running web {after_loss:.1f}s after the last "
+                  f"replacement was healthy: {seen}")
+        finally:
+            for victim in killed:
+                lab_docker("start", f"{LAB}-{victim}")
+        managers_reachable()
+        wait_for(lambda: (all(n["Status"]["State"] == "ready" for n in nodes()),
+                          {n["Description"]["Hostname"]: n["Status"]["State"] for n in nodes()}),
+                 "every node ready again", timeout=180)
+        # The nodes are back; a rebalance moves tasks onto them: the servers follow again.
+        play = tmp_path / "rebalance.yml"
+        play.write_text(yaml.safe_dump([{
+            "name": "Rebalance", "hosts": "manager1", "gather_facts": False,
+            "tasks": [{"name": f"Rebalance onto {victim}",
+                       "swarmops.ha.swarm_node_drain": {"node": victim, "state": "active", "rebalance": True}}
+                      for victim in killed],
+        }]))
+        result = playbook(str(play))
+        assert result.returncode == 0, output(result)
+        after_rebalance, seen = wait_until_traffic_follows("demo_web", "be_demo_web_8080", timeout=10)
+        print(f"after the rebalance the UP servers were the nodes running web within {after_rebalance:.1f}s: {seen}")
+    figures = load.figures()
+    print(f"unattended loss of {killed} and the rebalance, under load: {figures}")
+    assert figures["sent"] > 100 and figures["failed"] == 0, figures
+
+
+def test_a_node_cut_off_from_the_network_hangs_no_request():
+    settled()
+    roles = node_roles()
+    victim = sorted(healthy_nodes("demo_web"), key=lambda n: (roles.get(n) == "manager", n))[0]
+    address = json.loads(lab_docker("inspect", f"{LAB}-{victim}").stdout)[0][
+        "NetworkSettings"]["Networks"][LAB_NETWORK]["IPAddress"]
+    with Load(VIP_URL, interval=0.05, timeout=10, max_seconds=300) as load:
+        lab_docker("network", "disconnect", LAB_NETWORK, f"{LAB}-{victim}")
+        try:
+            time.sleep(30)
+        finally:
+            lab_docker("network", "connect", "--ip", address, LAB_NETWORK, f"{LAB}-{victim}")
+        managers_reachable()
+        settled()
+    figures = load.figures()
+    print(f"{victim} cut off from the network for 30 s, under load: {figures}")
+    assert figures["sent"] > 100 and figures["failed"] == 0, figures
+    assert figures["p99_ms"] < 2000, figures
 
 
 def vip_holder():
