@@ -9,7 +9,14 @@ load generator sends steady HTTP GETs to the virtual address while, in turn:
   a. rolling_maintenance.yml drains, maintains and reactivates every node;
   b. a rolling deploy of a new image version (site.yml with demo-web:2);
   c. a worker node is hard-killed (docker kill of its container);
-  d. the load balancer host that holds the virtual address is hard-killed.
+  d. the load balancer host that holds the virtual address is hard-killed;
+  e. unattended node loss: two nodes that run web are hard-killed one after
+     the other and no playbook runs; beside it, in the same run and through the
+     same load balancers, a hand-written static backend (port 8090) that lists
+     the nodes that ran web when it was written, as most operators have it.
+     For both: requests sent and failed, the share of the running healthy web
+     tasks that receive traffic at the end, and for each replacement task the
+     time from its being healthy to its first served request.
 
 Then, in the same run, the baseline: the same events done the plain way, with a
 second client aimed at one node (no load balancer):
@@ -24,14 +31,19 @@ time: until every service is back at its full healthy replica count (tasks
 running on ready nodes), or until the virtual address answers again. The lab
 is removed at the end, also on failure.
 
-    .venv/bin/python bench/failover.py
+    .venv/bin/python bench/failover.py              every event, then the baselines
+    .venv/bin/python bench/failover.py --events e   only these events (the baselines run with a, b, c, d)
 """
 
 from __future__ import annotations
 
+import argparse
+import csv
+import io
 import json
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -156,7 +168,138 @@ def demo_compose(image, default_update_config):
     return yaml.safe_dump(definition)
 
 
+_SHOW_STAT = ("import socket; s = socket.socket(socket.AF_UNIX); s.connect('/run/haproxy/admin.sock'); "
+              "s.sendall(b'show stat\\n'); print(s.makefile().read())")
+
+
+def served(lb):
+    """{(backend, server): sessions served so far} from lb's HAProxy statistics (its admin socket)."""
+    out = subprocess.run(["docker", "exec", f"{LAB}-{lb}", "python3", "-c", _SHOW_STAT], capture_output=True,
+                         text=True, timeout=30, check=False).stdout
+    rows = csv.DictReader(io.StringIO(out.lstrip("# ")))
+    return {(r["pxname"], r["svname"]): int(r["stot"] or 0) for r in rows if r.get("svname") not in ("FRONTEND", "BACKEND")}
+
+
+def vip_holder():
+    return next((lb for lb in ("lb1", "lb2") if VIP in subprocess.run(
+        ["docker", "exec", f"{LAB}-{lb}", "ip", "-4", "-o", "addr"], capture_output=True, text=True,
+        check=False).stdout), None)
+
+
+def add_static_backend(nodes):
+    """The baseline: a listen section on both load balancers with the given nodes, written once and never again."""
+    servers = "".join(f"    server {n} {ADDRESSES[n]}:8080 check\n" for n in nodes)
+    section = (f"\n# bench baseline: a static list, as written by hand\nlisten static_web\n    mode http\n"
+               f"    bind *:8090\n    balance roundrobin\n    option httpchk GET /\n    http-check expect status 200\n"
+               f"    retry-on conn-failure empty-response response-timeout\n{servers}")
+    for lb in ("lb1", "lb2"):
+        subprocess.run(["docker", "exec", "-i", f"{LAB}-{lb}", "sh", "-c",
+                        "cat >> /etc/haproxy/haproxy.cfg && haproxy -c -q -f /etc/haproxy/haproxy.cfg && "
+                        "systemctl reload haproxy"], input=section, text=True, check=True, timeout=60)
+
+
+class TrafficWatch:
+    """Which nodes run a healthy web task and which servers serve, sampled four times a second."""
+
+    def __init__(self, max_seconds=600):
+        self.max_seconds = max_seconds
+        self.healthy_since = {}   # node -> first time seen running a healthy web task (after the start)
+        self.first_served = {}    # (backend, node) -> first time its session count grew
+        self.last = {}            # (backend, node) -> sessions at the last sample
+        self.initial = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        started = time.monotonic()
+        first = True
+        while not self._stop.is_set() and time.monotonic() - started < self.max_seconds:
+            now = time.monotonic()
+            try:
+                nodes = set(web_nodes())
+                holder = vip_holder()
+                counts = served(holder) if holder else {}
+            except (SystemExit, subprocess.SubprocessError):
+                self._stop.wait(0.25)
+                continue
+            if first:
+                self.initial, first = nodes, False
+            for node in nodes - self.initial:
+                self.healthy_since.setdefault(node, now)
+            for (backend, server), count in counts.items():
+                if count > self.last.get((backend, server), count):
+                    self.first_served.setdefault((backend, server), now)
+                self.last[(backend, server)] = count
+            self._stop.wait(0.25)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def receiving_share(backend, nodes, window=10):
+    """Of the nodes that run web, how many get requests through this backend over a window."""
+    holder = vip_holder()
+    before = served(holder)
+    time.sleep(window)
+    after = served(holder)
+    getting = [n for n in nodes if after.get((backend, n), 0) > before.get((backend, n), 0)]
+    return len(getting), len(nodes)
+
+
+def kill_two_web_nodes():
+    """Hard-kill a node that runs web, wait until Swarm has it whole again, then another (one manager at most)."""
+    killed = []
+    for _ in range(2):
+        roles = {line.split()[0]: line.split()[1] for line in docker(
+            manager(), "node", "ls", "--format", "{{.Hostname}} {{if .ManagerStatus}}manager{{else}}worker{{end}}"
+        ).splitlines()}
+        managers_killed = sum(1 for n in killed if roles.get(n) == "manager")
+        candidates = sorted((n for n in web_nodes() if n not in killed
+                             and (roles.get(n) != "manager" or not managers_killed)),
+                            key=lambda n: (roles.get(n) == "manager", n))
+        victim = candidates[0]
+        subprocess.run(["docker", "kill", f"{LAB}-{victim}"], check=True, capture_output=True)
+        killed.append(victim)
+        until(lambda: whole(lost=victim) and not set(web_nodes()) & set(killed), 180)
+    return killed
+
+
+def unattended_loss(inv):
+    """e. two nodes that run web die, nobody runs Ansible: the collection's backends against a static list."""
+    add_static_backend(web_nodes())
+    url, static = f"http://{VIP}:8080/", f"http://{VIP}:8090/"
+    with TrafficWatch() as watch, Load(url, timeout=15) as load, Load(static, timeout=15) as baseline:
+        time.sleep(3)
+        killed = kill_two_web_nodes()
+        time.sleep(5)
+        running = web_nodes()
+        ours = receiving_share("be_demo_web_8080", running)
+        theirs = receiving_share("static_web", running)
+    for name, backend, share, figures_of in (("collection backends", "be_demo_web_8080", ours, load),
+                                             ("baseline static list", "static_web", theirs, baseline)):
+        delays = {n: (round(watch.first_served[(backend, n)] - t, 1) if (backend, n) in watch.first_served
+                      and watch.first_served[(backend, n)] >= t else "never")
+                  for n, t in sorted(watch.healthy_since.items()) if n in running}
+        record(f"e  unattended loss of {' and '.join(killed)}, {name} via VIP", figures_of,
+               note=f"healthy web tasks receiving traffic {share[0]}/{share[1]}; healthy to first served request "
+                    f"(s) per replacement: {delays}")
+    for victim in killed:
+        restart_node(victim)
+    for victim in killed:
+        subprocess.run(["ansible", *inv, "manager1", "-m", "swarmops.ha.swarm_node_drain", "-a",
+                        f"node={victim} state=active"], cwd=PROJECT, env=benchlab.env(), check=True,
+                       capture_output=True, timeout=600)
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--events", default="abcde", help="the events to run, of a b c d e (default all)")
+    events = set(parser.parse_args().events)
     with tempfile.TemporaryDirectory() as tmp:
         inventory = Path(tmp) / "hosts.yml"
         try:
@@ -176,6 +319,11 @@ def main():
             heartbeat = docker("manager1", "info", "--format", "{{.Swarm.Cluster.Spec.Dispatcher.HeartbeatPeriod}}")
             print(f"lab ready; dispatcher heartbeat {heartbeat.strip()}", flush=True)
             url = f"http://{VIP}:8080/"
+
+            if "e" in events:
+                unattended_loss(inv)
+            if not events & set("abcd"):
+                return
 
             # a. rolling maintenance of every node
             with ReplicaWatch(on_leader) as watch, Load(url, timeout=15) as load:
