@@ -254,7 +254,7 @@ def receiving_share(backend, nodes, window=10):
 def kill_two_web_nodes():
     """Hard-kill a node that runs web, wait until Swarm has it whole again, then another (one manager at most)."""
     killed = []
-    for _ in range(2):
+    for _round in range(2):
         roles = {line.split()[0]: line.split()[1] for line in docker(
             manager(), "node", "ls", "--format", "{{.Hostname}} {{if .ManagerStatus}}manager{{else}}worker{{end}}"
         ).splitlines()}

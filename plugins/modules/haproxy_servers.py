@@ -181,7 +181,8 @@ def main():
         except (FileNotFoundError, ConnectionRefusedError):
             if params["state"]:
                 raise
-            module.exit_json(servers={}, **dict(result, running=False))
+            result["running"] = False
+            module.exit_json(servers={}, **result)
         servers = parse_servers_state(text)
         if params["state"]:
             plan = plan_commands(servers, params["nodes"], params["state"])

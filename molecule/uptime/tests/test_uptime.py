@@ -176,8 +176,8 @@ def render_backends(tmp_path):
     play = tmp_path / "backends.yml"
     play.write_text(yaml.safe_dump([{
         "name": "Render the backends", "hosts": "swarm_lbs", "gather_facts": False,
-        "tasks": [{"name": "Backends", "ansible.builtin.include_role": {"name": "swarmops.ha.loadbalancer",
-                                                                         "tasks_from": "backends.yml"}}],
+        "tasks": [{"name": "Backends",
+                   "ansible.builtin.include_role": {"name": "swarmops.ha.loadbalancer", "tasks_from": "backends.yml"}}],
     }]))
     result = playbook(str(play))
     assert result.returncode == 0, output(result)
@@ -212,8 +212,8 @@ def lb_files():
                  "loadbalancer_vip 192.168.79.50 is outside the subnet of lb1 (192.168.78.51/24), lb2", id="other-subnet"),
     pytest.param(["-e", "loadbalancer_vrrp_password=swarmops-2026"],
                  "loadbalancer_vrrp_password has 13 characters: VRRP uses 1 to 8", id="long-password"),
-    pytest.param(["-e", json.dumps({"loadbalancer_service_options": {
-                     "demo_web": {"bind_port": {"8080": 9000}}, "demo_redis": {"bind_port": {"6379": 9000}}}})],
+    pytest.param(["-e", json.dumps({"loadbalancer_service_options": {"demo_web": {"bind_port": {"8080": 9000}},
+                                                                     "demo_redis": {"bind_port": {"6379": 9000}}}})],
                  "loadbalancer_service_options binds port 9000 more than once (demo_redis:6379, demo_web:8080)", id="bind-port-twice"),
 ])
 def test_bad_load_balancer_input_is_refused_in_the_first_play(extra, words):
@@ -453,7 +453,7 @@ def test_unattended_node_loss_traffic_follows_the_swarm(tmp_path):
     killed = []
     with Load(VIP_URL, interval=0.05, timeout=10, max_seconds=900) as load:
         try:
-            for _ in range(2):
+            for _round in range(2):
                 victim = next_victim(killed)
                 lab_docker("kill", f"{LAB}-{victim}")
                 killed.append(victim)
