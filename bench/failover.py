@@ -323,6 +323,7 @@ def main():
             if "e" in events:
                 unattended_loss(inv)
             if not events & set("abcd"):
+                print_table()
                 return
 
             # a. rolling maintenance of every node
@@ -422,6 +423,10 @@ def main():
                    "no virtual address: never answers again until the host is back")
         finally:
             benchlab.lab("down", inventory, lab_lbs=2, lab_forward_base=0)
+    print_table()
+
+
+def print_table():
     print("\nevent | sent | failed | p50 ms | p99 ms | recovery s | note")
     for row in ROWS:
         print(f"{row['event']} | {row['sent']} | {row['failed']} | {row['p50_ms']} | {row['p99_ms']} | "
