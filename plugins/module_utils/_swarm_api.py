@@ -12,7 +12,16 @@ from __future__ import annotations
 import json
 import time
 
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import wait_for_convergence
+from ansible_collections.swarmops.ha.plugins.module_utils._docker_client import DockerException, RequestException
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import (
+    service_image,
+    service_name,
+    running_health,
+    service_watch,
+    stop_grace_period,
+    service_window,
+    wait_for_convergence,
+)
 
 STACK_LABEL = "com.docker.stack.namespace"
 
@@ -44,17 +53,62 @@ def read_state(client, stack=None, names=None):
     return services, list_tasks(client, [s["ID"] for s in services]), list_nodes(client)
 
 
+class ImageHealth:
+    """The health checks of images (HEALTHCHECK in their Dockerfile, in the API's shape), read on this node once each."""
+
+    def __init__(self, client):
+        self.client = client
+        self.known = {}
+
+    def __call__(self, image):
+        image = (image or "").split("@", 1)[0]
+        if image not in self.known:
+            try:
+                config = (self.client.get_json("/images/{0}/json", image) or {}).get("Config") or {}
+            except (DockerException, RequestException):  # an image this node lacks: no known health check
+                config = {}
+            self.known[image] = config.get("Healthcheck") or None
+        return self.known[image]
+
+
+def healthy_times(client, explicit=None):
+    """Seconds each task must have run before it counts: ``explicit`` for all, or per service the gate's watch
+    from its own health check (the spec's, else its image's), as a callable for wait_for_convergence."""
+    if explicit is not None:
+        return explicit
+    images = ImageHealth(client)
+    return lambda services: {service_name(s): service_watch(s, images(service_image(s))) for s in services}
+
+
+def health_windows(client, services, explicit=None):
+    """Per service, what the gate waits and why: ``window`` (checks must keep passing), ``watch`` (how long each
+    new task is watched) and the ``health_check`` that runs (seconds; None when there is none)."""
+    images = ImageHealth(client)
+    result = {}
+    for service in services:
+        health = running_health(service, images(service_image(service)))
+        window = service_window(service, images(service_image(service)))
+        result[service_name(service)] = {
+            "window": float(explicit) if explicit is not None else window,
+            "watch": float(explicit) if explicit is not None else service_watch(service, images(service_image(service))),
+            "health_check": health,
+            "stop_grace": stop_grace_period(service),
+        }
+    return result
+
+
 def wait_for_services(client, params, stack=None, names=None, **options):
     """Poll the services until converged, failed or out of time, with the modules' wait options.
 
-    ``params`` holds ``wait_timeout``, ``poll_interval`` and ``min_healthy_time``;
-    ``options`` go to wait_for_convergence (stop_on_failure, accept_rollback, attempt_since).
+    ``params`` holds ``wait_timeout``, ``poll_interval`` and ``min_healthy_time``
+    (None: from each service's health check); ``options`` go to
+    wait_for_convergence (stop_on_failure, accept_rollback, attempt_since).
     """
     return wait_for_convergence(
         read=lambda: read_state(client, stack=stack, names=names),
         timeout=params["wait_timeout"],
         poll_interval=params["poll_interval"],
-        min_healthy_time=params["min_healthy_time"],
+        min_healthy_time=healthy_times(client, params["min_healthy_time"]),
         clock=time.monotonic,
         sleep=time.sleep,
         wall_clock=time.time,

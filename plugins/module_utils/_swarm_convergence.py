@@ -30,10 +30,16 @@ from __future__ import annotations
 import ipaddress
 import re
 import typing as t
+from collections.abc import Mapping
 from datetime import datetime, timezone
 
 PENDING_STATES = ("new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting")
 FAILED_STATES = ("failed", "rejected", "orphaned", "remove")
+# States in which a task of the revision being deployed is the revision's fault
+# (it exited non-zero, was killed for being unhealthy, or could not start).
+REVISION_FAILURES = ("failed", "rejected")
+# A deploy gate never waits less than this, whatever the health check.
+MIN_HEALTHY_FLOOR = 10.0
 UPDATE_IN_PROGRESS = ("updating", "rollback_started")
 UPDATE_PAUSED = ("paused", "rollback_paused")
 
@@ -58,10 +64,118 @@ def parse_timestamp(value: str | None) -> float | None:
 
 
 def service_mode(service: dict) -> str:
+    """replicated, global, replicated-job or global-job (jobs: engines 23 and newer)."""
     mode = (service.get("Spec") or {}).get("Mode") or {}
     if "Global" in mode:
         return "global"
+    if "ReplicatedJob" in mode:
+        return "replicated-job"
+    if "GlobalJob" in mode:
+        return "global-job"
     return "replicated"
+
+
+def restart_condition(service: dict) -> str:
+    policy = ((service.get("Spec") or {}).get("TaskTemplate") or {}).get("RestartPolicy") or {}
+    return (policy.get("Condition") or "any").lower()
+
+
+def may_finish(service: dict) -> bool:
+    """Whether a task of the service that exits 0 is done, not gone: jobs, and restart none or on-failure."""
+    return service_mode(service).endswith("job") or restart_condition(service) in ("none", "on-failure")
+
+
+def health_from_api(healthcheck: dict | None) -> dict | None:
+    """A health check in the API's shape (Test, Interval... in nanoseconds) in seconds; None when there is none.
+
+    The engine's defaults apply to what is not set: interval and timeout 30s,
+    3 retries, no start period.
+    """
+    if not healthcheck:
+        return None
+    test = healthcheck.get("Test") or []
+    if not test or test[0].upper() == "NONE":
+        return None
+    seconds = {key: (healthcheck.get(key) or 0) / 1e9 for key in ("Interval", "Timeout", "StartPeriod")}
+    return {
+        "interval": seconds["Interval"] or 30.0,
+        "timeout": seconds["Timeout"] or 30.0,
+        "retries": int(healthcheck.get("Retries") or 3),
+        "start_period": seconds["StartPeriod"],
+    }
+
+
+def merge_healthchecks(own: dict | None, image: dict | None) -> dict | None:
+    """The health check a container runs, in the API's shape, as the engine merges them (moby's container config):
+    each field the service (or Compose file) sets wins, each it leaves unset comes from the image's HEALTHCHECK,
+    and a test it leaves empty is the image's. None when nothing is set."""
+    own, image = own or {}, image or {}
+    if not own and not image:
+        return None
+    merged = {key: own.get(key) or image.get(key) for key in ("Interval", "Timeout", "StartPeriod", "Retries")}
+    merged["Test"] = own.get("Test") or image.get("Test") or []
+    return merged
+
+
+def spec_healthcheck(service: dict) -> dict | None:
+    """The health check the service's spec sets, in the API's shape (None when it sets none)."""
+    return ((((service.get("Spec") or {}).get("TaskTemplate") or {}).get("ContainerSpec") or {})
+            .get("Healthcheck")) or None
+
+
+def running_health(service: dict, image_healthcheck: dict | None = None) -> dict | None:
+    """The health check that runs (the spec's merged over the image's), in seconds; None when there is none."""
+    return health_from_api(merge_healthchecks(spec_healthcheck(service), image_healthcheck))
+
+
+def service_window(service: dict, image_healthcheck: dict | None = None) -> float:
+    """healthy_window of the health check that runs."""
+    return healthy_window(running_health(service, image_healthcheck))
+
+
+# Docker's default: how long a stopped container gets after SIGTERM before SIGKILL.
+DEFAULT_STOP_GRACE = 10.0
+
+
+def stop_grace_period(service: dict) -> float:
+    """Seconds a task's container gets to stop before it is killed (ContainerSpec.StopGracePeriod, default 10 s)."""
+    grace = (((service.get("Spec") or {}).get("TaskTemplate") or {}).get("ContainerSpec") or {}).get("StopGracePeriod")
+    return DEFAULT_STOP_GRACE if grace is None else grace / 1e9
+
+
+def detection_delay(health: dict | None, stop_grace: float = 0.0) -> float:
+    """How long after its check turns bad Swarm reports a task failed.
+
+    The engine starts a check ``interval`` after the previous one ended, and a
+    check may take up to ``timeout``: ``retries`` failed checks in a row take
+    up to retries x (interval + timeout), after a passing check that may still
+    be running when the service turns bad (up to one timeout). Then Swarm stops
+    the unhealthy container, which may take its stop grace period before it is
+    killed (an application that does not act on SIGTERM). 0 without a health
+    check.
+    """
+    if not health:
+        return 0.0
+    return health["retries"] * (health["interval"] + health["timeout"]) + health["timeout"] + stop_grace
+
+
+def service_watch(service: dict, image_healthcheck: dict | None = None) -> float:
+    """How long the gate watches each task of a new revision: its healthy window, and then as long as a check that
+    turned bad at the end of it takes to show (so a revision that dies late in the window is still caught)."""
+    health = running_health(service, image_healthcheck)
+    return healthy_window(health) + detection_delay(health, stop_grace_period(service))
+
+
+def healthy_window(health: dict | None) -> float:
+    """How long every task of a new revision must stay healthy before a deploy is done.
+
+    A revision that dies after warm-up fails its checks ``retries`` times,
+    ``interval`` apart, before the engine calls it unhealthy: twice that span
+    catches it, and never less than MIN_HEALTHY_FLOOR seconds.
+    """
+    if not health:
+        return MIN_HEALTHY_FLOOR
+    return max(MIN_HEALTHY_FLOOR, 2.0 * health["interval"] * health["retries"])
 
 
 def service_name(service: dict) -> str:
@@ -166,9 +280,14 @@ def eligible_nodes(service: dict, nodes: list[dict]) -> list[dict]:
 
 
 def desired_replicas(service: dict, nodes: list[dict]) -> int:
-    if service_mode(service) == "global":
+    mode = service_mode(service)
+    if mode in ("global", "global-job"):
         return len(eligible_nodes(service, nodes))
-    replicated = ((service.get("Spec") or {}).get("Mode") or {}).get("Replicated") or {}
+    spec_mode = (service.get("Spec") or {}).get("Mode") or {}
+    if mode == "replicated-job":
+        job = spec_mode.get("ReplicatedJob") or {}
+        return int(job.get("TotalCompletions") or job.get("MaxConcurrent") or 1)
+    replicated = spec_mode.get("Replicated") or {}
     return int(replicated.get("Replicas", 1))
 
 
@@ -241,6 +360,7 @@ def describe_task(task: dict, nodes_by_id: dict, service: dict | None = None) ->
         "message": status.get("Message") or "",
         "error": status.get("Err") or "",
         "exit_code": container.get("ExitCode"),
+        "container_id": container.get("ContainerID") or "",
         "timestamp": status.get("Timestamp"),
         "image": ((((task.get("Spec") or {}).get("ContainerSpec") or {}).get("Image")) or "").split("@", 1)[0],
         "current_spec": task_runs_current_spec(task, service, node or None) if service else None,
@@ -259,21 +379,42 @@ def evaluate_service(
     """Judge one service: a dict with ``converged``, ``failed`` and the reasons.
 
     With ``accept_rollback``, a rollback is the goal, not a failure.
-    ``attempt_since`` (epoch seconds) is when the deploy being judged began.
+    ``attempt_since`` (epoch seconds) is when the deploy (or the wait) being
+    judged began: from then on, a task of the service's current spec that
+    fails (exits non-zero, is killed for being unhealthy, is rejected) fails
+    the service at once, unless its node is down (not the revision's fault).
+    Every task must have been running (healthy) for ``min_healthy_time``; a
+    task replaced meanwhile starts its own clock. A task that may finish (a
+    job, or restart condition none or on-failure) and completed with exit 0
+    counts as done.
     """
     nodes_by_id = {n.get("ID"): n for n in nodes}
     name = service_name(service)
+    mode = service_mode(service)
+    job = mode.endswith("job")
+    finishing = may_finish(service)
     wanted = desired_replicas(service, nodes)
     state = update_state(service)
     message = (service.get("UpdateStatus") or {}).get("Message") or ""
     own = [t for t in tasks if t.get("ServiceID") in (None, service.get("ID"))]
+    iteration = ((service.get("JobStatus") or {}).get("JobIteration") or {}).get("Index")
 
-    running, settling, starting, stale, on_down_nodes = [], [], [], [], []
+    running, done, settling, starting, stale, on_down_nodes = [], [], [], [], [], []
     for task in own:
-        if (task.get("DesiredState") or "").lower() != "running":
-            continue
         status_state = ((task.get("Status") or {}).get("State") or "").lower()
         node = nodes_by_id.get(task.get("NodeID") or "")
+        exit_code = ((task.get("Status") or {}).get("ContainerStatus") or {}).get("ExitCode")
+        # A task that finished is left desired shutdown by Swarm's restart supervisor; one removed by a
+        # scale-down is desired remove, and is not done.
+        if (finishing and status_state == "complete" and not exit_code
+                and (task.get("DesiredState") or "").lower() != "remove"
+                and task_runs_current_spec(task, service, node)):
+            task_iteration = (task.get("JobIteration") or {}).get("Index")
+            if not job or iteration is None or task_iteration in (None, iteration):
+                done.append(task)
+            continue
+        if (task.get("DesiredState") or "").lower() != "running":
+            continue
         if status_state == "running":
             if node is not None and not node_is_up(node):
                 on_down_nodes.append(task)
@@ -314,9 +455,37 @@ def evaluate_service(
     ]
     failing.sort(key=lambda t: parse_timestamp((t.get("Status") or {}).get("Timestamp")) or 0.0, reverse=True)
 
+    # The revision's own failures inside the window: the deploy fails at once.
+    def revision_failure(task):
+        node = nodes_by_id.get(task.get("NodeID") or "")
+        started = parse_timestamp(task.get("CreatedAt")) or parse_timestamp((task.get("Status") or {}).get("Timestamp"))
+        task_state = ((task.get("Status") or {}).get("State") or "").lower()
+        # A task of a service not meant to finish that completed stopped by itself (or was stopped for
+        # being unhealthy and exited 0 on SIGTERM): as much a failure as a non-zero exit.
+        ended = task_state in REVISION_FAILURES or (task_state == "complete" and not finishing)
+        return (
+            attempt_since is not None
+            and ended
+            and started is not None and started >= attempt_since - 1
+            and task_runs_current_spec(task, service, node)
+            and (node is None or node_is_up(node))
+        )
+    revision_failures = sorted((t for t in own if revision_failure(t)),
+                               key=lambda t: parse_timestamp((t.get("Status") or {}).get("Timestamp")) or 0.0)
+    failing += [t for t in revision_failures if t not in failing]
+    failing.sort(key=lambda t: parse_timestamp((t.get("Status") or {}).get("Timestamp")) or 0.0, reverse=True)
+
+    # A slot (a node, for a global service) is whole with a task running or one done, and counts once.
+    def slot(task):
+        return task.get("Slot") or task.get("NodeID")
+    done = list({slot(t): t for t in done if job or slot(t) not in {slot(r) for r in running + settling}}.values())
+
     reasons = []
-    if len(running) < wanted:
-        reasons.append(f"{len(running)} of {wanted} tasks running and healthy")
+    if job and len(done) < wanted:
+        reasons.append(f"{len(done)} of {wanted} job tasks completed")
+    elif not job and len(running) + len(done) < wanted:
+        reasons.append(f"{len(running)} of {wanted} tasks running and healthy"
+                       + (f", {len(done)} completed" if done else ""))
     if len(running) > wanted and service_mode(service) == "replicated":
         reasons.append(f"{len(running)} tasks running where {wanted} are wanted")
     if settling:
@@ -340,7 +509,7 @@ def evaluate_service(
             + ((unschedulable[0].get("Status") or {}).get("Err") or "")
             + (f" (constraints: {', '.join(constraints_of(service))})" if constraints_of(service) else "")
         )
-    if wanted == 0 and service_mode(service) == "global" and constraints_of(service):
+    if wanted == 0 and mode in ("global", "global-job") and constraints_of(service):
         reasons.append(f"no eligible node matches the constraints {', '.join(constraints_of(service))}")
 
     failed = None
@@ -349,6 +518,11 @@ def evaluate_service(
     elif state in ("rollback_started", "rollback_completed") and not accept_rollback:
         # Swarm has judged the update a failure: no need to wait for the rest.
         failed = f"Swarm rolled the update back ({state}): {message}".strip()
+    elif revision_failures:
+        first = describe_task(revision_failures[0], nodes_by_id, service)
+        code = f", exit code {first['exit_code']}" if first["exit_code"] not in (None, 0) else ""
+        detail = first["error"] or first["message"]
+        failed = f"a task of the new spec {first['state']} on {first['node']}{code}" + (f": {detail}" if detail else "")
 
     return {
         "name": name,
@@ -357,6 +531,8 @@ def evaluate_service(
         "image": service_image(service),
         "replicas_wanted": wanted,
         "replicas_running": len(running),
+        "replicas_done": len(done),
+        "min_healthy_time": min_healthy_time,
         "update_state": state or None,
         "update_message": message,
         "converged": not reasons and failed is None,
@@ -376,12 +552,22 @@ def evaluate_services(
     accept_rollback: bool = False,
     attempt_since: float | None = None,
 ) -> dict:
-    """Judge every service; ``converged`` only when all are, ``failed`` when any is."""
+    """Judge every service; ``converged`` only when all are, ``failed`` when any is.
+
+    ``min_healthy_time`` is seconds for all, or a mapping of service name to
+    seconds (a service it does not name: MIN_HEALTHY_FLOOR).
+    """
     by_service: dict[str, list] = {}
     for task in tasks:
         by_service.setdefault(task.get("ServiceID"), []).append(task)
+
+    def healthy_time(service):
+        if isinstance(min_healthy_time, Mapping):
+            return min_healthy_time.get(service_name(service), MIN_HEALTHY_FLOOR)
+        return min_healthy_time
     results = [
-        evaluate_service(s, by_service.get(s.get("ID"), []), nodes, now, min_healthy_time, accept_rollback, attempt_since)
+        evaluate_service(s, by_service.get(s.get("ID"), []), nodes, now, healthy_time(s), accept_rollback,
+                         attempt_since)
         for s in sorted(services, key=service_name)
     ]
     return {
@@ -397,12 +583,25 @@ def summary(evaluation: dict) -> dict:
         r["name"]: {
             "replicas_wanted": r["replicas_wanted"],
             "replicas_running": r["replicas_running"],
+            "replicas_done": r["replicas_done"],
+            "min_healthy_time": r["min_healthy_time"],
             "image": r["image"],
             "update_state": r["update_state"],
             "converged": r["converged"],
         }
         for r in evaluation["services"]
     }
+
+
+def failing_tasks(evaluation: dict) -> list[dict]:
+    """The failing tasks of every service that is not converged, with service, node and container to look at."""
+    found = []
+    for result in evaluation["services"]:
+        if result["converged"]:
+            continue
+        for task in result["failing_tasks"]:
+            found.append(dict(task, service=result["name"]))
+    return found
 
 
 def diagnosis(evaluation: dict) -> str:
@@ -448,11 +647,24 @@ def wait_for_convergence(
     accept_rollback: bool = False,
     attempt_since: float | None = None,
 ) -> WaitResult:
-    """Poll ``read()`` (services, tasks, nodes) until converged, failed or out of time."""
+    """Poll ``read()`` (services, tasks, nodes) until converged, failed or out of time.
+
+    ``min_healthy_time``: seconds, a mapping of service name to seconds, or a
+    callable that turns the services read into such a mapping. Swarm keeps only
+    a few tasks per slot: a failed task seen at one poll is remembered, so a
+    failure is not lost when its task leaves the history before the next.
+    """
     start = clock()
+    remembered: dict[str, dict] = {}
     while True:
         services, tasks, nodes = read()
-        evaluation = evaluate_services(services, tasks, nodes, wall_clock(), min_healthy_time, accept_rollback,
+        current = {t.get("ID") for t in tasks}
+        for task in tasks:
+            if ((task.get("Status") or {}).get("State") or "").lower() in REVISION_FAILURES:
+                remembered[task.get("ID")] = task
+        tasks = list(tasks) + [t for task_id, t in remembered.items() if task_id not in current]
+        healthy_times = min_healthy_time(services) if callable(min_healthy_time) else min_healthy_time
+        evaluation = evaluate_services(services, tasks, nodes, wall_clock(), healthy_times, accept_rollback,
                                        attempt_since)
         elapsed = clock() - start
         if evaluation["converged"]:

@@ -20,6 +20,14 @@ import hashlib
 import json
 import re
 
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import (
+    DEFAULT_STOP_GRACE,
+    detection_delay,
+    health_from_api,
+    healthy_window,
+    merge_healthchecks,
+)
+
 HASH_LABEL = "io.swarmops.stack.hash"
 DEFINITION_LABEL = "io.swarmops.stack.definition"
 SHARED_SECTIONS = ("networks", "volumes", "configs", "secrets")
@@ -40,13 +48,16 @@ def parse_duration(value) -> float:
     if isinstance(value, (int, float)):
         return float(value)
     text = str(value).strip()
+    if text == "0":  # the one duration Go accepts without a unit
+        return 0.0
     if not text or _DURATION.sub("", text):
         raise StackDefinitionError(f"duration {value!r} is not a duration such as 30s or 1m30s")
     return sum(float(number) * _UNITS[unit] for number, unit in _DURATION.findall(text))
 
 
 def format_duration(seconds: float) -> str:
-    return f"{int(seconds)}s" if float(seconds).is_integer() else f"{int(seconds * 1000)}ms"
+    milliseconds = round(float(seconds) * 1000)
+    return f"{milliseconds // 1000}s" if milliseconds % 1000 == 0 else f"{milliseconds}ms"
 
 
 def validate_definition(definition, stack: str) -> dict:
@@ -75,6 +86,13 @@ def validate_definition(definition, stack: str) -> dict:
         replicas = deploy.get("replicas", 1)
         if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
             raise StackDefinitionError(f"service {name}: deploy.replicas must be a whole number >= 0, got {replicas!r}")
+        if service.get("stop_grace_period") is not None:
+            parse_duration(service["stop_grace_period"])
+        healthcheck = service.get("healthcheck")
+        if healthcheck is not None and not isinstance(healthcheck, dict):
+            raise StackDefinitionError(f"service {name}: healthcheck must be a mapping")
+        if healthcheck and healthcheck.get("disable") and healthcheck.get("test"):
+            raise StackDefinitionError(f"service {name}: healthcheck sets both disable and test (the docker CLI refuses)")
         for key in ("update_config", "rollback_config", "restart_policy", "labels", "resources", "placement"):
             if key in deploy and not isinstance(deploy[key], (dict, list) if key == "labels" else dict):
                 raise StackDefinitionError(f"service {name}: deploy.{key} must be a mapping")
@@ -84,16 +102,40 @@ def validate_definition(definition, stack: str) -> dict:
     return copy.deepcopy(definition)
 
 
-def health_interval(service: dict) -> float:
-    healthcheck = service.get("healthcheck") or {}
-    if not healthcheck or healthcheck.get("disable") or healthcheck.get("test") in (["NONE"], "NONE"):
-        return 0.0
-    return parse_duration(healthcheck.get("interval", "30s"))
+def compose_health(service: dict) -> dict | None:
+    """The service's Compose health check in the API's shape (Test, and Interval... in nanoseconds, those it sets);
+    None when it has none. ``disable: true`` is the test NONE (the image's check does not run then); a test given
+    as text is a shell command, as the docker CLI reads it (even the text NONE)."""
+    healthcheck = service.get("healthcheck")
+    if not healthcheck:
+        return None
+    if healthcheck.get("disable"):
+        return {"Test": ["NONE"]}
+    test = healthcheck.get("test")
+    if isinstance(test, str):
+        test = ["CMD-SHELL", test]
+    result = {"Test": list(test or [])}
+    for key, name in (("interval", "Interval"), ("timeout", "Timeout"), ("start_period", "StartPeriod")):
+        if key in healthcheck:
+            result[name] = int(parse_duration(healthcheck[key]) * 1e9)
+    if "retries" in healthcheck:
+        result["Retries"] = int(healthcheck["retries"])
+    return result
 
 
-def default_update_config(service: dict) -> dict:
-    """Start the new task first, one at a time, watch it for a health interval, roll back on failure."""
-    monitor = max(5.0, health_interval(service) * 2 + parse_duration((service.get("healthcheck") or {}).get("start_period", 0)))
+def service_health(service: dict, image_healthcheck: dict | None = None) -> dict | None:
+    """The health check that runs, in seconds: the Compose file's merged over the image's (HEALTHCHECK in its
+    Dockerfile) field by field, as the engine does; None when there is none."""
+    return health_from_api(merge_healthchecks(compose_health(service), image_healthcheck))
+
+
+def default_update_config(service: dict, image_healthcheck: dict | None = None) -> dict:
+    """Start the new task first, one at a time, roll back on failure, and watch each new task as long as the
+    deploy gate does (its healthy window, then the time a check that turned bad takes to show), so that Swarm
+    itself rolls back a revision that fails in that window even when no playbook is watching."""
+    health = service_health(service, image_healthcheck)
+    grace = DEFAULT_STOP_GRACE if service.get("stop_grace_period") is None else parse_duration(service["stop_grace_period"])
+    monitor = healthy_window(health) + detection_delay(health, grace)
     return {
         "parallelism": 1,
         "order": "start-first",
@@ -102,13 +144,16 @@ def default_update_config(service: dict) -> dict:
     }
 
 
-def apply_update_defaults(definition: dict) -> list[str]:
-    """Give every service without an update_config the safe default; return their names."""
+def apply_update_defaults(definition: dict, image_health: dict | None = None) -> list[str]:
+    """Give every service without an update_config the safe default; return their names.
+
+    ``image_health``: per service name, the health check of its image in the API's shape (None when it has none).
+    """
     changed = []
     for name, service in definition["services"].items():
         deploy = service.setdefault("deploy", {})
         if "update_config" not in deploy:
-            deploy["update_config"] = default_update_config(service)
+            deploy["update_config"] = default_update_config(service, (image_health or {}).get(name))
             deploy.setdefault("rollback_config", {"parallelism": 1, "order": "start-first"})
             changed.append(name)
     return changed

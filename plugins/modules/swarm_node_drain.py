@@ -186,7 +186,8 @@ class NodeDrain:
         self.client.post_json("/nodes/{0}/update", node_id, data=spec, params={"version": node["Version"]["Index"]})
 
     def gate(self, service_ids, what):
-        result = wait_for_services(self.client, self.params, names=list(service_ids), stop_on_failure=True)
+        result = wait_for_services(self.client, self.params, names=list(service_ids), stop_on_failure=True,
+                                   attempt_since=time.time())
         if not result.converged:
             text = diagnosis(result.evaluation)
             raise Failed(f"{what}:\n{text}", diagnosis=text)
@@ -308,7 +309,7 @@ def main():
         rebalance=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
         poll_interval=dict(type="int", default=2),
-        min_healthy_time=dict(type="int", default=5),
+        min_healthy_time=dict(type="int"),
     )
     client = docker_api_client("swarmops.ha.swarm_node_drain", argument_spec=argument_spec, supports_check_mode=True)
     drain = NodeDrain(client)

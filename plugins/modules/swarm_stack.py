@@ -18,7 +18,13 @@ description:
   - Each service carries the fingerprint of its Compose definition as a label, so C(changed), check mode and diff
     mode say exactly which services a deploy creates, updates or removes.
   - A service without C(deploy.update_config) gets a safe default when O(update_defaults=true) (order start-first,
-    failure_action rollback, parallelism 1, monitor twice the health check interval plus its start period, at least 5s).
+    failure_action rollback, parallelism 1, and a monitor as long as the gate watches each new task, so
+    that Swarm itself rolls back a revision that fails in that window even when no playbook is watching). The health
+    check in the image (its C(HEALTHCHECK)) counts as one in the Compose file; it is read on the manager.
+  - From the start of the deploy, a task of the new spec that exits non-zero, is killed for being unhealthy or is
+    rejected fails the deploy at once, and the changed services are rolled back. RV(failing_tasks) names their
+    nodes and containers, so that the health check output can be read there (the swarmops.ha.swarm_stacks role
+    does).
 author: swarmops.ha contributors (@swarmops)
 extends_documentation_fragment:
   - swarmops.ha.docker_api
@@ -128,6 +134,23 @@ diagnosis:
   description: Why the deploy failed, per service with the failing tasks.
   returned: failure
   type: str
+health:
+  description:
+    - Per service, what the gate waited for and why. C(window) is how long every new task's health check had to keep
+      passing (O(min_healthy_time), or from the health check that runs, twice C(interval) x C(retries), at least 10
+      seconds), C(watch) how long each new task was watched (the window, then as long as a check that turned bad at
+      its end takes to make the engine call the task unhealthy), C(health_check) the check that runs (the spec's, else
+      the image's C(HEALTHCHECK); seconds) or null.
+  returned: success and failure, when services were read
+  type: dict
+  sample: {"demo_web": {"window": 12.0, "watch": 31.0,
+           "health_check": {"interval": 2.0, "timeout": 2.0, "retries": 3, "start_period": 2.0}, "stop_grace": 5.0}}
+failing_tasks:
+  description: The failing tasks of the services that did not converge, with C(service), C(id), C(node),
+    C(container_id), C(state), C(exit_code), C(error) and C(message).
+  returned: failure
+  type: list
+  elements: dict
 """
 
 import os
@@ -140,12 +163,14 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.swarmops.ha.plugins.module_utils._docker_client import DockerException, RequestException, docker_api_client
 
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_api import (
+    ImageHealth,
+    health_windows,
     list_services,
     remove_service,
     rollback_service,
     wait_for_services,
 )
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import diagnosis, summary
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import diagnosis, failing_tasks, summary
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_stack import (
     StackDefinitionError,
     apply_update_defaults,
@@ -260,7 +285,9 @@ class StackDeployer:
 
     def present(self):
         definition = self.load_definition()
-        applied = apply_update_defaults(definition) if self.params["update_defaults"] else []
+        images = ImageHealth(self.client)
+        image_health = {name: images(service["image"]) for name, service in definition["services"].items()}
+        applied = apply_update_defaults(definition, image_health) if self.params["update_defaults"] else []
         self.results["defaults_applied"] = applied
         fingerprints = stamp(definition)
         existing = list_services(self.client, stack=self.name)
@@ -288,13 +315,17 @@ class StackDeployer:
             return
         # Give the engine a moment to register the new specs before judging them.
         time.sleep(min(1, self.params["poll_interval"]))
-        result = self.wait(attempt_since=attempt_since)
+        # Nothing deployed now: a rollback Swarm made earlier is history, not this run's failure.
+        result = self.wait(attempt_since=attempt_since, accept_rollback=not changes)
         self.results["services"] = summary(result.evaluation)
+        self.results["health"] = health_windows(self.client, list_services(self.client, stack=self.name),
+                                                self.params["min_healthy_time"])
         self.results["elapsed"] = round(result.elapsed, 1)
         if result.converged:
             return
         text = diagnosis(result.evaluation)
         self.results["diagnosis"] = text
+        self.results["failing_tasks"] = failing_tasks(result.evaluation)
         why = "failed" if result.failed else f"did not become healthy within {self.params['wait_timeout']}s"
         if not changes or not self.params["rollback_on_failure"]:
             self.client.fail(f"Stack {self.name} {why}:\n{text}", **self.results)
@@ -329,7 +360,7 @@ def main():
         docker_cli=dict(type="path", default="docker"),
         wait_timeout=dict(type="int", default=300),
         poll_interval=dict(type="int", default=2),
-        min_healthy_time=dict(type="int", default=5),
+        min_healthy_time=dict(type="int"),
     )
     client = docker_api_client(
         "swarmops.ha.swarm_stack",

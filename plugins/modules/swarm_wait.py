@@ -57,23 +57,35 @@ services:
   description: Per service, the replicas wanted and running, image, update state and whether it converged.
   returned: always
   type: dict
-  sample: {"demo_web": {"replicas_wanted": 3, "replicas_running": 3, "image": "swarmops/demo-web:1",
-           "update_state": "completed", "converged": true}}
+  sample: {"demo_web": {"replicas_wanted": 3, "replicas_running": 3, "replicas_done": 0, "min_healthy_time": 31.0,
+           "image": "swarmops/demo-web:1", "update_state": "completed", "converged": true}}
 elapsed:
   description: Seconds waited.
   returned: always
   type: float
+health:
+  description:
+    - Per service, what the wait waited for and why. C(window) is how long every new task's health check had to keep
+      passing (O(min_healthy_time), or from the health check that runs, twice C(interval) x C(retries), at least 10
+      seconds), C(watch) how long each new task was watched (the window, then as long as a check that turned bad at
+      its end takes to make the engine call the task unhealthy), C(health_check) the check that runs (the spec's, else
+      the image's C(HEALTHCHECK); seconds) or null.
+  returned: success and failure, when services were read
+  type: dict
+  sample: {"demo_web": {"window": 12.0, "watch": 31.0,
+           "health_check": {"interval": 2.0, "timeout": 2.0, "retries": 3, "start_period": 2.0}, "stop_grace": 5.0}}
 diagnosis:
   description: Why services are not converged, with their failing tasks.
   returned: failure
   type: str
 """
 
+import time
 import traceback
 
 from ansible_collections.swarmops.ha.plugins.module_utils._docker_client import DockerException, RequestException, docker_api_client
 
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_api import wait_for_services
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_api import health_windows, list_services, wait_for_services
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import diagnosis, summary
 
 
@@ -84,7 +96,7 @@ def main():
         fail_on_update_failure=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),
         poll_interval=dict(type="int", default=2),
-        min_healthy_time=dict(type="int", default=5),
+        min_healthy_time=dict(type="int"),
     )
     client = docker_api_client("swarmops.ha.swarm_wait", argument_spec=argument_spec, supports_check_mode=True,
                                mutually_exclusive=[("services", "stack")])
@@ -95,10 +107,17 @@ def main():
             stop_on_failure=params["fail_on_update_failure"],
             # A service Swarm rolled back runs its previous spec: that is converged.
             accept_rollback=True,
+            # Failures of the current spec from now on fail the wait; older ones are history.
+            attempt_since=time.time(),
         )
     except (DockerException, RequestException) as exc:
         client.fail(f"Can not read the swarm's services: {exc}", exception=traceback.format_exc())
     outcome = dict(changed=False, services=summary(result.evaluation), elapsed=round(result.elapsed, 1))
+    try:
+        outcome["health"] = health_windows(client, list_services(client, stack=params["stack"], names=params["services"]),
+                                           params["min_healthy_time"])
+    except (DockerException, RequestException) as exc:
+        client.module.warn(f"Can not read the services' health checks: {exc}")
     if not result.evaluation["services"] and (params["services"] or params["stack"]):
         client.fail(f"No service found for {params['services'] or 'stack ' + params['stack']}", **outcome)
     if not result.converged:

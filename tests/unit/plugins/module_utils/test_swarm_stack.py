@@ -26,21 +26,27 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_stack import (
     HASH_LABEL,
     StackDefinitionError,
     apply_update_defaults,
+    compose_health,
     default_update_config,
     deployed_definition,
     fingerprint,
     format_duration,
-    health_interval,
     parse_duration,
     plan_stack,
+    service_health,
     stamp,
     validate_definition,
 )
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "swarm_services.json"
 
-SAFE_WEB = {"parallelism": 1, "order": "start-first", "failure_action": "rollback", "monitor": "20s"}
-SAFE_5S = {"parallelism": 1, "order": "start-first", "failure_action": "rollback", "monitor": "5s"}
+# The monitor of the default update_config is the gate's watch: the healthy window, max(10s, 2 x interval x
+# retries), then the detection delay, retries x (interval + timeout) + timeout + the stop grace period (Compose's
+# stop_grace_period, Docker's 10s when unset), that a check turned bad takes to show as a failed task.
+# web (no stop_grace_period): window 2 x 5s x 3 = 30s, delay 3 x (5s + 3s) + 3s + 10s = 37s.
+SAFE_WEB = {"parallelism": 1, "order": "start-first", "failure_action": "rollback", "monitor": "67s"}
+# no health check: the 10s floor of the window (MIN_HEALTHY_FLOOR), no delay, no grace
+SAFE_10S = {"parallelism": 1, "order": "start-first", "failure_action": "rollback", "monitor": "10s"}
 SAFE_ROLLBACK = {"parallelism": 1, "order": "start-first"}
 
 
@@ -128,6 +134,29 @@ class TestParseDuration:
     @pytest.mark.parametrize("seconds, text", [(5, "5s"), (20.0, "20s"), (5.5, "5500ms"), (0.25, "250ms")])
     def test_format_duration(self, seconds, text):
         assert format_duration(seconds) == text
+
+    # to the millisecond: whole seconds in s, the rest in ms
+    @pytest.mark.parametrize("seconds, text", [
+        pytest.param(12.88, "12880ms", id="12.88"),
+        pytest.param(12.0, "12s", id="12.0"),
+        pytest.param(12, "12s", id="int"),
+        pytest.param(0, "0s", id="zero"),
+        pytest.param(0.001, "1ms", id="one-millisecond"),
+        pytest.param(12.8804, "12880ms", id="rounded-down"),
+        pytest.param(12.8806, "12881ms", id="rounded-up"),
+        pytest.param(9.9996, "10s", id="rounded-up-to-whole-seconds"),
+        pytest.param(12.0004, "12s", id="rounded-down-to-whole-seconds"),
+        pytest.param(14.999999, "15s", id="float-error"),
+        pytest.param(104.4, "104400ms", id="float-tenths"),
+        pytest.param(0.0004, "0s", id="below-half-a-millisecond"),
+        pytest.param(3723.0, "3723s", id="over-an-hour"),
+    ])
+    def test_format_duration_rounds_to_the_millisecond(self, seconds, text):
+        assert format_duration(seconds) == text
+
+    @pytest.mark.parametrize("text", ["12880ms", "12s", "1ms", "104400ms", "3723s"])
+    def test_format_duration_parses_back(self, text):
+        assert format_duration(parse_duration(text)) == text
 
 
 # -- validate_definition -------------------------------------------------------
@@ -258,28 +287,221 @@ class TestValidateDefinition:
             validate_definition({"services": {service: {"image": "nginx:1.25"}}}, stack)
 
 
-# -- health_interval / default_update_config -----------------------------------
+# -- compose_health / service_health / default_update_config ------------------
+SECOND = 1_000_000_000  # the API's durations are in nanoseconds
+# Health checks in seconds, in the shape health_from_api (and service_health) give.
+HEALTH_5S = {"interval": 5.0, "timeout": 3.0, "retries": 3, "start_period": 10.0}  # web's, in compose()
+IMAGE_10S = {"interval": 10.0, "timeout": 5.0, "retries": 2, "start_period": 0.0}  # a HEALTHCHECK of an image
+IMAGE_60S = {"interval": 60.0, "timeout": 30.0, "retries": 3, "start_period": 0.0}
+# The same image checks in the API's shape (Config.Healthcheck of GET /images/{name}/json), as swarm_stack hands
+# them to service_health, default_update_config and apply_update_defaults.
+IMAGE_10S_HEALTHCHECK = {"Test": ["CMD-SHELL", "curl -f http://127.0.0.1/ || exit 1"], "Interval": 10 * SECOND,
+                         "Timeout": 5 * SECOND, "Retries": 2}
+IMAGE_60S_HEALTHCHECK = {"Test": ["CMD", "/probe"], "Interval": 60 * SECOND, "Timeout": 30 * SECOND, "Retries": 3}
+# web's Compose check in the API's shape: what `docker stack deploy` puts in the service's spec
+WEB_HEALTHCHECK = {"Test": ["CMD-SHELL", "wget -qO- http://127.0.0.1/healthz || exit 1"], "Interval": 5 * SECOND,
+                   "Timeout": 3 * SECOND, "Retries": 3, "StartPeriod": 10 * SECOND}
+
+
+class TestComposeHealth:
+    # only what the Compose file sets, in nanoseconds
+    @pytest.mark.parametrize("healthcheck, expected", [
+        pytest.param({"test": ["CMD", "true"]}, {"Test": ["CMD", "true"]}, id="test-only"),
+        pytest.param({"test": "curl -f http://localhost/", "interval": "10s"},
+                     {"Test": ["CMD-SHELL", "curl -f http://localhost/"], "Interval": 10 * SECOND}, id="string-test"),
+        pytest.param({"test": ["CMD-SHELL", "curl -f http://localhost/"]},
+                     {"Test": ["CMD-SHELL", "curl -f http://localhost/"]}, id="cmd-shell-list"),
+        pytest.param({"test": ["CMD", "true"], "interval": "1m30s", "timeout": "500ms", "retries": 5,
+                      "start_period": "2m"},
+                     {"Test": ["CMD", "true"], "Interval": 90 * SECOND, "Timeout": 500_000_000,
+                      "StartPeriod": 120 * SECOND, "Retries": 5}, id="every-field"),
+        pytest.param({"test": ["CMD", "true"], "interval": 4, "timeout": 2.5, "start_period": 0},
+                     {"Test": ["CMD", "true"], "Interval": 4 * SECOND, "Timeout": 2_500_000_000, "StartPeriod": 0},
+                     id="numbers"),
+        pytest.param({"test": ["CMD", "true"], "retries": 1}, {"Test": ["CMD", "true"], "Retries": 1}, id="one-retry"),
+        pytest.param({"test": ["CMD", "true"], "interval": "5s", "disable": False},
+                     {"Test": ["CMD", "true"], "Interval": 5 * SECOND}, id="disable-false"),
+        # no test: the image's runs (merge_healthchecks)
+        pytest.param({"interval": "4s"}, {"Test": [], "Interval": 4 * SECOND}, id="interval-only"),
+        pytest.param({"retries": 6, "timeout": "1s"}, {"Test": [], "Timeout": 1 * SECOND, "Retries": 6},
+                     id="retries-and-timeout-only"),
+    ])
+    def test_health_check(self, healthcheck, expected):
+        result = compose_health({"image": "x", "healthcheck": healthcheck})
+        assert result == expected
+        assert all(isinstance(result[k], int) and not isinstance(result[k], bool)
+                   for k in ("Interval", "Timeout", "StartPeriod", "Retries") if k in result)
+
+    def test_web(self):
+        assert compose_health(compose()["services"]["web"]) == WEB_HEALTHCHECK
+
+    def test_web_is_the_fixture_s_spec(self):
+        # demo_web of the fixture was deployed from this Compose check
+        data = json.loads(FIXTURE.read_text(encoding="utf-8"))
+        web = next(s for s in data["services"] if s["Spec"]["Name"] == "demo_web")
+        spec_healthcheck = web["Spec"]["TaskTemplate"]["ContainerSpec"]["Healthcheck"]
+        assert compose_health(compose()["services"]["web"]) == spec_healthcheck
+
+    def test_string_test_is_cmd_shell(self):
+        assert compose_health({"image": "x", "healthcheck": {"test": "pg_isready -U app"}}) == {
+            "Test": ["CMD-SHELL", "pg_isready -U app"]}
+
+    def test_service_not_changed(self):
+        service = {"image": "x", "healthcheck": {"test": "true", "interval": "5s"}}
+        compose_health(service)["Test"].append("changed")
+        assert service == {"image": "x", "healthcheck": {"test": "true", "interval": "5s"}}
+
+    @pytest.mark.parametrize("service", [
+        pytest.param({"image": "x"}, id="no-healthcheck"),
+        pytest.param({"image": "x", "healthcheck": None}, id="null"),
+        pytest.param({"image": "x", "healthcheck": {}}, id="empty"),
+    ])
+    def test_none(self, service):
+        assert compose_health(service) is None
+
+    @pytest.mark.parametrize("healthcheck", [
+        pytest.param({"disable": True}, id="disable"),
+        pytest.param({"test": ["CMD", "true"], "interval": "10s", "disable": True}, id="disable-with-test"),
+        pytest.param({"test": "curl -f http://localhost/", "retries": 2, "disable": True},
+                     id="disable-with-string-test"),
+    ])
+    def test_disable_is_test_none(self, healthcheck):
+        assert compose_health({"image": "x", "healthcheck": healthcheck}) == {"Test": ["NONE"]}
+
+    @pytest.mark.parametrize("healthcheck, expected", [
+        pytest.param({"test": ["NONE"]}, {"Test": ["NONE"]}, id="test-none-list"),
+        pytest.param({"test": ["NONE"], "interval": "10s"}, {"Test": ["NONE"], "Interval": 10 * SECOND},
+                     id="test-none-list-with-timings"),
+        # the docker CLI reads any text as a shell command, the text NONE included: only the list disables
+        pytest.param({"test": "NONE", "interval": "10s"}, {"Test": ["CMD-SHELL", "NONE"], "Interval": 10 * SECOND},
+                     id="test-none-string-is-a-shell-command"),
+        pytest.param({"test": "none"}, {"Test": ["CMD-SHELL", "none"]}, id="test-none-lowercase-string"),
+    ])
+    def test_test_none(self, healthcheck, expected):
+        assert compose_health({"image": "x", "healthcheck": healthcheck}) == expected
+
+    def test_test_none_string_is_not_disabled(self):
+        # a string NONE runs (and fails: there is no such command), it does not turn the check off
+        service = {"image": "x", "healthcheck": {"test": "NONE"}}
+        assert compose_health(service) == {"Test": ["CMD-SHELL", "NONE"]}
+        assert service_health(service) == {"interval": 30.0, "timeout": 30.0, "retries": 3, "start_period": 0.0}
+        # the list form does disable it
+        assert service_health({"image": "x", "healthcheck": {"test": ["NONE"]}}) is None
+
+    @pytest.mark.parametrize("key", ["interval", "timeout", "start_period"])
+    def test_bad_duration_raises(self, key):
+        with pytest.raises(StackDefinitionError) as error:
+            compose_health({"image": "x", "healthcheck": {"test": ["CMD", "true"], key: "5 seconds"}})
+        assert str(error.value) == "duration '5 seconds' is not a duration such as 30s or 1m30s"
+
+
+class TestServiceHealth:
+    @pytest.mark.parametrize("healthcheck, image_healthcheck, expected", [
+        pytest.param(None, None, None, id="none-anywhere"),
+        pytest.param(None, IMAGE_10S_HEALTHCHECK, IMAGE_10S, id="the-image-s"),
+        pytest.param({}, IMAGE_10S_HEALTHCHECK, IMAGE_10S, id="empty-compose-healthcheck-the-image-s"),
+        # field by field: what the Compose file sets wins, retries (not set) from the image
+        pytest.param({"test": ["CMD", "true"], "interval": "5s", "timeout": "3s", "start_period": "10s"},
+                     IMAGE_10S_HEALTHCHECK, {"interval": 5.0, "timeout": 3.0, "retries": 2, "start_period": 10.0},
+                     id="compose-wins-field-by-field"),
+        pytest.param({"test": ["CMD", "true"], "interval": "5s", "timeout": "3s", "start_period": "10s"},
+                     None, HEALTH_5S, id="compose-only"),
+        pytest.param({"interval": "4s"}, IMAGE_10S_HEALTHCHECK,
+                     {"interval": 4.0, "timeout": 5.0, "retries": 2, "start_period": 0.0},
+                     id="interval-only-over-the-image"),
+        pytest.param({"interval": "4s"}, None, None, id="interval-only-no-test-anywhere"),
+        pytest.param({"test": ["CMD", "/healthz"]}, IMAGE_10S_HEALTHCHECK, IMAGE_10S,
+                     id="test-only-gets-the-image-s-timings"),
+        pytest.param({"test": "curl -f http://localhost/"}, IMAGE_60S_HEALTHCHECK, IMAGE_60S,
+                     id="string-test-gets-the-image-s-timings"),
+        pytest.param({"test": ["CMD", "true"]}, None,
+                     {"interval": 30.0, "timeout": 30.0, "retries": 3, "start_period": 0.0}, id="engine-defaults"),
+        pytest.param({"retries": 5}, IMAGE_60S_HEALTHCHECK,
+                     {"interval": 60.0, "timeout": 30.0, "retries": 5, "start_period": 0.0},
+                     id="retries-only-over-the-image"),
+        pytest.param({"disable": True}, IMAGE_10S_HEALTHCHECK, None, id="disabled-hides-the-image-s"),
+        pytest.param({"test": ["NONE"]}, IMAGE_10S_HEALTHCHECK, None, id="test-none-hides-the-image-s"),
+        # the text NONE is a shell command: it replaces the image's test, and the image's timings still apply
+        pytest.param({"test": "NONE", "interval": "4s"}, IMAGE_10S_HEALTHCHECK,
+                     {"interval": 4.0, "timeout": 5.0, "retries": 2, "start_period": 0.0},
+                     id="test-none-string-does-not-disable-the-image-s"),
+        pytest.param({"test": "NONE"}, IMAGE_60S_HEALTHCHECK, IMAGE_60S,
+                     id="test-none-string-with-the-image-s-timings"),
+        pytest.param({"test": "NONE"}, None, {"interval": 30.0, "timeout": 30.0, "retries": 3, "start_period": 0.0},
+                     id="test-none-string-engine-defaults"),
+        pytest.param({"disable": True}, None, None, id="disabled-no-image"),
+        pytest.param(None, {}, None, id="empty-image-healthcheck"),
+        pytest.param(None, {"Test": ["NONE"]}, None, id="image-disables-its-parent-s"),
+        pytest.param({"interval": "4s"}, {"Test": ["NONE"], "Interval": 30 * SECOND}, None,
+                     id="interval-only-over-a-disabled-image-check"),
+    ])
+    def test_service_health(self, healthcheck, image_healthcheck, expected):
+        service = {"image": "x"}
+        if healthcheck is not None:
+            service["healthcheck"] = healthcheck
+        assert service_health(service, image_healthcheck) == expected
+
+    def test_image_health_defaults_to_none(self):
+        assert service_health({"image": "x"}) is None
+        assert service_health(compose()["services"]["web"]) == HEALTH_5S
+
+    def test_web_sets_every_field(self):
+        assert service_health(compose()["services"]["web"], IMAGE_60S_HEALTHCHECK) == HEALTH_5S
+
+    def test_image_healthcheck_not_changed(self):
+        image = copy.deepcopy(IMAGE_10S_HEALTHCHECK)
+        service_health({"image": "x", "healthcheck": {"interval": "4s"}}, image)
+        assert image == IMAGE_10S_HEALTHCHECK
+
+
 class TestDefaultUpdateConfig:
     def test_web(self):
-        # 5s interval * 2 + 10s start period
+        # window max(10s, 2 x 5s x 3) = 30s, then 3 x (5s + 3s) + 3s = 27s and the 10s stop grace; the start period
+        # does not count
         assert default_update_config(compose()["services"]["web"]) == SAFE_WEB
 
+    # monitor = max(10s, 2 x interval x retries) + retries x (interval + timeout) + timeout + 10s (no
+    # stop_grace_period: Docker's default); 10s without a health check. What the Compose file leaves unset is the
+    # engine's default: interval and timeout 30s, 3 retries.
     @pytest.mark.parametrize("healthcheck, monitor", [
-        (None, "5s"),
-        ({}, "5s"),
-        ({"test": ["CMD", "true"], "interval": "10s"}, "20s"),
-        ({"test": ["CMD", "true"], "interval": "10s", "start_period": "15s"}, "35s"),
-        ({"test": ["CMD", "true"], "interval": "1m", "start_period": "30s"}, "150s"),
-        ({"test": ["CMD", "true"], "interval": "1s"}, "5s"),
-        ({"test": ["CMD", "true"], "interval": "2s"}, "5s"),
-        ({"test": ["CMD", "true"], "interval": "2s", "start_period": "1500ms"}, "5500ms"),
-        ({"test": ["CMD", "true"], "interval": "2500ms"}, "5s"),
-        ({"test": ["CMD", "true"], "interval": "3s"}, "6s"),
-        ({"test": ["CMD", "true"], "interval": 4}, "8s"),
-        ({"test": ["CMD", "true"]}, "60s"),  # Docker's default interval is 30s
-        ({"test": ["CMD", "true"], "interval": "10s", "disable": True}, "5s"),
-        ({"test": ["NONE"], "interval": "10s"}, "5s"),
-        ({"test": "NONE", "interval": "10s"}, "5s"),
+        (None, "10s"),
+        ({}, "10s"),
+        ({"test": ["CMD", "true"], "interval": "10s"}, "220s"),  # 60s + 3 x (10s + 30s) + 30s + 10s
+        ({"test": ["CMD", "true"], "interval": "10s", "start_period": "15s"}, "220s"),
+        ({"test": ["CMD", "true"], "interval": "1m", "start_period": "30s"}, "670s"),  # 360s + 3 x 90s + 30s + 10s
+        ({"test": ["CMD", "true"], "interval": "1s"}, "143s"),  # the 10s floor + 3 x 31s + 30s + 10s
+        ({"test": ["CMD", "true"], "interval": "2s"}, "148s"),  # 12s + 3 x 32s + 30s + 10s
+        ({"test": ["CMD", "true"], "interval": "2s", "start_period": "1500ms"}, "148s"),
+        ({"test": ["CMD", "true"], "interval": "2500ms"}, "152500ms"),  # 15s + 3 x 32.5s + 30s + 10s
+        ({"test": ["CMD", "true"], "interval": "1500ms"}, "144500ms"),  # 10s + 3 x 31.5s + 30s + 10s
+        ({"test": ["CMD", "true"], "interval": "1100ms"}, "143300ms"),  # 10s + 3 x 31.1s + 30s + 10s
+        ({"test": ["CMD", "true"], "interval": "3s"}, "157s"),  # 18s + 3 x 33s + 30s + 10s
+        ({"test": ["CMD", "true"], "interval": 4}, "166s"),  # 24s + 3 x 34s + 30s + 10s
+        ({"test": ["CMD", "true"]}, "400s"),  # Docker's defaults: 180s + 3 x 60s + 30s + 10s
+        # 2 x 1s x 5 = 10s: the floor + 5 x 31s + 30s + 10s
+        ({"test": ["CMD", "true"], "interval": "1s", "retries": 5}, "205s"),
+        ({"test": ["CMD", "true"], "interval": "1s", "retries": 6}, "238s"),  # 12s + 6 x 31s + 30s + 10s
+        ({"test": ["CMD", "true"], "interval": "5s", "retries": 1}, "85s"),  # 10s + 35s + 30s + 10s
+        ({"test": ["CMD", "true"], "interval": "5s", "retries": 10}, "490s"),  # 100s + 10 x 35s + 30s + 10s
+        # the timeout counts: 60s + 3 x 19s + 9s + 10s
+        ({"test": ["CMD", "true"], "interval": "10s", "timeout": "9s"}, "136s"),
+        ({"test": ["CMD", "true"], "interval": "2s", "timeout": "1s"}, "32s"),  # 12s + 3 x 3s + 1s + 10s
+        ({"test": ["CMD", "true"], "interval": "1s", "timeout": "1s", "retries": 3}, "27s"),  # 10s + 3 x 2s + 1s + 10s
+        ({"test": ["CMD", "true"], "interval": "2s", "timeout": "10s"}, "68s"),  # 12s + 3 x 12s + 10s + 10s
+        ({"test": ["CMD", "true"], "interval": "1100ms", "timeout": "1s"}, "27300ms"),  # 10s + 3 x 2.1s + 1s + 10s
+        # rounded to the millisecond
+        # 10s + 3 x 1.333333s + 0.333333s + 10s = 24.333332s
+        ({"test": ["CMD", "true"], "interval": "1s", "timeout": "333333us"}, "24333ms"),
+        # 10s + 3 x 1.499999s + 0.499999s + 10s = 24.999996s: rounded up, not cut to 24999ms
+        ({"test": ["CMD", "true"], "interval": "1s", "timeout": "499999us"}, "25s"),
+        # 10s + 2.234567s + 1.234567s + 10s = 23.469134s
+        ({"test": ["CMD", "true"], "interval": "1s", "timeout": "1234567us", "retries": 1}, "23469ms"),
+        ({"test": "curl -f http://localhost/", "interval": "2s", "timeout": "1s"}, "32s"),
+        ({"test": ["CMD", "true"], "interval": "10s", "disable": True}, "10s"),
+        ({"test": ["NONE"], "interval": "10s"}, "10s"),
+        # the text NONE is a shell command that runs, with the engine's timeout and retries: 60s + 3 x 40s + 30s + 10s
+        ({"test": "NONE", "interval": "10s"}, "220s"),
+        ({"interval": "10s"}, "10s"),  # no test, no image: nothing runs
     ])
     def test_monitor(self, healthcheck, monitor):
         service = {"image": "nginx:1.25"}
@@ -288,19 +510,92 @@ class TestDefaultUpdateConfig:
         assert default_update_config(service) == {
             "parallelism": 1, "order": "start-first", "failure_action": "rollback", "monitor": monitor}
 
-    @pytest.mark.parametrize("healthcheck, seconds", [
-        ({"test": ["CMD", "true"], "interval": "5s"}, 5.0),
-        ({"test": ["CMD", "true"]}, 30.0),
-        ({"test": ["NONE"]}, 0.0),
-        ({"disable": True}, 0.0),
-        ({}, 0.0),
+    @pytest.mark.parametrize("healthcheck, image_healthcheck, monitor", [
+        # with the 10s stop grace (no stop_grace_period): max(10, 2 x 10 x 2) = 40s + 2 x (10s + 5s) + 5s + 10s
+        pytest.param(None, IMAGE_10S_HEALTHCHECK, "85s", id="the-image-s"),
+        pytest.param(None, IMAGE_60S_HEALTHCHECK, "670s", id="the-image-s-slow"),  # 360s + 3 x 90s + 30s + 10s
+        pytest.param(None, None, "10s", id="image-without-health-check"),
+        # interval 5s from Compose, timeout 30s and 3 retries from the image: 30s + 3 x 35s + 30s + 10s
+        pytest.param({"test": ["CMD", "true"], "interval": "5s"}, IMAGE_60S_HEALTHCHECK, "175s", id="compose-wins"),
+        # interval 4s from Compose, timeout 5s and 2 retries from the image: 16s + 2 x 9s + 5s + 10s
+        pytest.param({"interval": "4s"}, IMAGE_10S_HEALTHCHECK, "49s", id="compose-interval-only"),
+        pytest.param({"test": ["CMD", "/healthz"]}, IMAGE_10S_HEALTHCHECK, "85s", id="compose-test-only"),
+        pytest.param({"test": "curl -f http://localhost/"}, IMAGE_10S_HEALTHCHECK, "85s", id="compose-string-test"),
+        pytest.param({"disable": True}, IMAGE_60S_HEALTHCHECK, "10s", id="compose-disables-the-image-s"),
+        pytest.param({"test": ["NONE"]}, IMAGE_60S_HEALTHCHECK, "10s", id="test-none-disables-the-image-s"),
+        # the text NONE is a shell command: the image's check is not disabled, its timings apply
+        pytest.param({"test": "NONE"}, IMAGE_60S_HEALTHCHECK, "670s", id="test-none-string-keeps-the-image-s-timings"),
+        pytest.param({}, IMAGE_10S_HEALTHCHECK, "85s", id="empty-compose-healthcheck"),
+        pytest.param(None, {"Test": ["NONE"]}, "10s", id="image-disables-its-check"),
     ])
-    def test_health_interval(self, healthcheck, seconds):
-        assert health_interval({"image": "x", "healthcheck": healthcheck}) == seconds
+    def test_monitor_with_image_health(self, healthcheck, image_healthcheck, monitor):
+        service = {"image": "swarmops/demo-worker:1"}
+        if healthcheck is not None:
+            service["healthcheck"] = healthcheck
+        assert default_update_config(service, image_healthcheck) == {
+            "parallelism": 1, "order": "start-first", "failure_action": "rollback", "monitor": monitor}
+
+    def test_web_over_an_image_check(self):
+        # web's Compose check sets every field: the image's changes nothing
+        assert default_update_config(compose()["services"]["web"], IMAGE_60S_HEALTHCHECK) == SAFE_WEB
 
     def test_bad_interval_raises(self):
         with pytest.raises(StackDefinitionError):
             default_update_config({"image": "x", "healthcheck": {"test": ["CMD", "true"], "interval": "5 seconds"}})
+
+    # monitor = window + retries x (interval + timeout) + timeout + the Compose stop_grace_period (a duration)
+    @pytest.mark.parametrize("stop_grace_period, monitor", [
+        pytest.param("3s", "60s", id="3s"),  # web: 30s + 27s + 3s
+        pytest.param("10s", "67s", id="10s"),
+        pytest.param("1m", "117s", id="1m"),
+        pytest.param("1m30s", "147s", id="1m30s"),
+        pytest.param("500ms", "57500ms", id="500ms"),
+        pytest.param("2500ms", "59500ms", id="2500ms"),
+        pytest.param(3, "60s", id="number-of-seconds"),
+        pytest.param(1.5, "58500ms", id="fractional-seconds"),
+    ])
+    def test_web_with_stop_grace_period(self, stop_grace_period, monitor):
+        web = compose()["services"]["web"]
+        web["stop_grace_period"] = stop_grace_period
+        assert default_update_config(web) == dict(SAFE_WEB, monitor=monitor)
+        # the Compose file is left as written
+        assert web["stop_grace_period"] == stop_grace_period
+
+    def test_without_stop_grace_period_docker_s_10s(self):
+        web = compose()["services"]["web"]
+        assert "stop_grace_period" not in web
+        assert default_update_config(web) == dict(SAFE_WEB, monitor="67s")
+        web["stop_grace_period"] = "10s"
+        assert default_update_config(web) == dict(SAFE_WEB, monitor="67s")
+
+    def test_stop_grace_period_with_an_image_check(self):
+        # the image's check (40s window + 2 x (10s + 5s) + 5s) and the Compose file's 3s grace
+        service = {"image": "swarmops/demo-worker:1", "stop_grace_period": "3s"}
+        assert default_update_config(service, IMAGE_10S_HEALTHCHECK) == dict(SAFE_10S, monitor="78s")
+
+    @pytest.mark.parametrize("stop_grace_period", ["3s", "1m", "2h", 30, None])
+    @pytest.mark.parametrize("healthcheck, image_healthcheck", [
+        pytest.param(None, None, id="none-anywhere"),
+        pytest.param({"disable": True}, IMAGE_60S_HEALTHCHECK, id="compose-disables-the-image-s"),
+        pytest.param({"test": ["NONE"]}, None, id="test-none"),
+        pytest.param({"interval": "4s"}, None, id="no-test-anywhere"),
+        pytest.param(None, {"Test": ["NONE"]}, id="image-disables-its-check"),
+    ])
+    def test_no_grace_without_health_check(self, stop_grace_period, healthcheck, image_healthcheck):
+        # no health check runs: the 10s floor, and no grace added
+        service = {"image": "swarmops/demo-worker:1"}
+        if healthcheck is not None:
+            service["healthcheck"] = healthcheck
+        if stop_grace_period is not None:
+            service["stop_grace_period"] = stop_grace_period
+        assert default_update_config(service, image_healthcheck) == SAFE_10S
+
+    def test_bad_stop_grace_period_raises(self):
+        web = compose()["services"]["web"]
+        web["stop_grace_period"] = "5 seconds"
+        with pytest.raises(StackDefinitionError) as error:
+            default_update_config(web)
+        assert str(error.value) == "duration '5 seconds' is not a duration such as 30s or 1m30s"
 
 
 class TestApplyUpdateDefaults:
@@ -319,12 +614,12 @@ class TestApplyUpdateDefaults:
         }
         assert services["worker"]["deploy"] == {
             "replicas": 2, "labels": ["com.example.team=jobs", "com.example.batch"],
-            "update_config": SAFE_5S, "rollback_config": SAFE_ROLLBACK,
+            "update_config": SAFE_10S, "rollback_config": SAFE_ROLLBACK,
         }
-        assert services["cron"]["deploy"] == {"update_config": SAFE_5S, "rollback_config": SAFE_ROLLBACK}
+        assert services["cron"]["deploy"] == {"update_config": SAFE_10S, "rollback_config": SAFE_ROLLBACK}
         # an explicit rollback_config stays
         assert services["batch"]["deploy"] == {
-            "rollback_config": {"parallelism": 2, "order": "stop-first"}, "update_config": SAFE_5S}
+            "rollback_config": {"parallelism": 2, "order": "stop-first"}, "update_config": SAFE_10S}
         # agent has its own update_config: untouched, and no rollback_config added
         assert services["agent"] == compose()["services"]["agent"]
 
@@ -334,6 +629,77 @@ class TestApplyUpdateDefaults:
         once = copy.deepcopy(definition)
         assert apply_update_defaults(definition) == []
         assert definition == once
+
+    def test_image_health(self):
+        # per service name: worker's image has a HEALTHCHECK, web's own Compose check wins over its image's,
+        # cron's image has none; agent keeps its update_config whatever its image
+        definition = compose()
+        definition["services"]["cron"] = {"image": "swarmops/demo-cron:1"}
+        image_health = {"web": IMAGE_60S_HEALTHCHECK, "worker": IMAGE_10S_HEALTHCHECK, "cron": None,
+                        "agent": IMAGE_60S_HEALTHCHECK}
+        assert apply_update_defaults(definition, image_health) == ["web", "worker", "cron"]
+        services = definition["services"]
+        assert services["web"]["deploy"]["update_config"] == SAFE_WEB
+        assert services["worker"]["deploy"]["update_config"] == dict(SAFE_10S, monitor="85s")
+        assert services["cron"]["deploy"] == {"update_config": SAFE_10S, "rollback_config": SAFE_ROLLBACK}
+        assert services["agent"] == compose()["services"]["agent"]
+        # the health checks handed in are not changed
+        assert image_health == {"web": IMAGE_60S_HEALTHCHECK, "worker": IMAGE_10S_HEALTHCHECK, "cron": None,
+                                "agent": IMAGE_60S_HEALTHCHECK}
+
+    def test_image_health_of_other_services_only(self):
+        definition = compose()
+        apply_update_defaults(definition, {"db": IMAGE_60S_HEALTHCHECK})
+        assert definition["services"]["worker"]["deploy"]["update_config"] == SAFE_10S
+        assert definition["services"]["web"]["deploy"]["update_config"] == SAFE_WEB
+
+    def test_image_health_does_not_count_when_compose_disables_it(self):
+        definition = compose()
+        definition["services"]["worker"]["healthcheck"] = {"disable": True}
+        apply_update_defaults(definition, {"worker": IMAGE_60S_HEALTHCHECK})
+        assert definition["services"]["worker"]["deploy"]["update_config"] == SAFE_10S
+
+    def test_compose_fields_merged_over_the_image_s(self):
+        # worker's Compose file sets only an interval: timeout and retries come from its image
+        definition = compose()
+        definition["services"]["worker"]["healthcheck"] = {"interval": "4s"}
+        apply_update_defaults(definition, {"worker": IMAGE_10S_HEALTHCHECK})
+        assert definition["services"]["worker"]["deploy"]["update_config"] == dict(SAFE_10S, monitor="49s")
+        # the Compose file itself is left as written
+        assert definition["services"]["worker"]["healthcheck"] == {"interval": "4s"}
+
+    def test_compose_test_only_gets_the_image_s_timings(self):
+        definition = compose()
+        definition["services"]["worker"]["healthcheck"] = {"test": "curl -f http://127.0.0.1/"}
+        apply_update_defaults(definition, {"worker": IMAGE_60S_HEALTHCHECK})
+        assert definition["services"]["worker"]["deploy"]["update_config"] == dict(SAFE_10S, monitor="670s")
+
+    def test_compose_test_none_string_does_not_disable_the_image_s(self):
+        # unlike disable: true (test_image_health_does_not_count_when_compose_disables_it), the text NONE is a shell
+        # command that replaces the image's test; the image's timings still give the monitor
+        definition = compose()
+        definition["services"]["worker"]["healthcheck"] = {"test": "NONE"}
+        apply_update_defaults(definition, {"worker": IMAGE_60S_HEALTHCHECK})
+        assert definition["services"]["worker"]["deploy"]["update_config"] == dict(SAFE_10S, monitor="670s")
+
+    def test_stop_grace_period(self):
+        # web stops in 3s: 30s + 27s + 3s; worker's image check with its 1m grace: 40s + 35s + 60s; cron has no
+        # health check: 10s whatever its grace
+        definition = compose()
+        definition["services"]["web"]["stop_grace_period"] = "3s"
+        definition["services"]["worker"]["stop_grace_period"] = "1m"
+        definition["services"]["cron"] = {"image": "swarmops/demo-cron:1", "stop_grace_period": "2m"}
+        assert apply_update_defaults(definition, {"worker": IMAGE_10S_HEALTHCHECK}) == ["web", "worker", "cron"]
+        services = definition["services"]
+        assert services["web"]["deploy"]["update_config"] == dict(SAFE_WEB, monitor="60s")
+        assert services["worker"]["deploy"]["update_config"] == dict(SAFE_10S, monitor="135s")
+        assert services["cron"]["deploy"] == {"update_config": SAFE_10S, "rollback_config": SAFE_ROLLBACK}
+
+    @pytest.mark.parametrize("image_health", [None, {}])
+    def test_without_image_health(self, image_health):
+        definition = compose()
+        assert apply_update_defaults(definition, image_health) == ["web", "worker"]
+        assert definition["services"]["worker"]["deploy"]["update_config"] == SAFE_10S
 
     def test_empty_update_config_is_kept(self):
         definition = {"services": {"web": {"image": "x", "deploy": {"update_config": {}}}}}
