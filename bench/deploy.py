@@ -12,6 +12,16 @@ an HTTP health check; redis), in one run:
    every task is really running the new spec and healthy (read on the nodes).
 3. A bad revision (its health check fails): the time swarm_stack takes to
    detect it, roll it back and return with the previous version healthy.
+4. A crash-looping revision (healthy at first, unhealthy 6 s after start, as an
+   application that dies after its warm-up), under steady requests through the
+   load balancers' virtual address: the time swarm_stack takes to detect it and
+   roll it back, and the requests that failed. Baseline: `docker stack deploy`
+   of the same revision, then waiting until Swarm reports the update completed
+   (what `--detach=false` does on engines that have it), which accepts it; the
+   requests that failed over the 40 s after, and how often Swarm restarted its
+   tasks meanwhile.
+5. The price of the new gate on a healthy revision: swarm_stack with the
+   window from the health check against the old default min_healthy_time of 5 s.
 
 The lab is removed at the end, also on failure.
 
@@ -32,7 +42,9 @@ import jinja2
 import yaml
 
 import benchlab
-from benchlab import LAB, PROJECT, playbook
+from benchlab import LAB, PROJECT, Load, playbook
+
+VIP_URL = "http://192.168.76.50:8080/"
 
 NODES = ["manager1", "manager2", "manager3", "worker1", "worker2"]
 
@@ -46,13 +58,18 @@ def docker(node, *command, check=True, stdin=None):
                           capture_output=True, text=True, timeout=300, check=check).stdout
 
 
-def demo(revision, healthy=True):
+def demo(revision, healthy=True, dies_after=None):
     text = (PROJECT / "examples/demo/stack.yml.j2").read_text()
     definition = yaml.safe_load(jinja2.Template(text).render())
     web = definition["services"]["web"]
     web["environment"] = {"DEMO_REVISION": str(revision)}
     if not healthy:
         web["healthcheck"]["test"] = ["CMD", "curl", "-fsS", "http://127.0.0.1:81/"]
+    if dies_after:
+        # Healthy from the first check, unhealthy dies_after seconds later: dies after its warm-up.
+        web["healthcheck"]["test"] = ["CMD-SHELL", "[ -f /tmp/born ] || date +%s > /tmp/born; "
+                                      f"[ $(( $(date +%s) - $(cat /tmp/born) )) -lt {dies_after} ] && "
+                                      "curl -fsS -o /dev/null http://127.0.0.1/"]
     return definition
 
 
@@ -76,11 +93,13 @@ def all_tasks_healthy(revision):
     return True
 
 
-def swarm_stack(inventory, tmp, definition):
+def swarm_stack(inventory, tmp, definition, min_healthy_time=3):
+    args = {"name": "demo", "definition": definition, "resolve_image": "never", "wait_timeout": 180,
+            "poll_interval": 1}
+    if min_healthy_time is not None:
+        args["min_healthy_time"] = min_healthy_time
     play = [{"name": "deploy", "hosts": "manager1", "gather_facts": False, "tasks": [
-        {"name": "deploy", "swarmops.ha.swarm_stack": {
-            "name": "demo", "definition": definition, "resolve_image": "never", "wait_timeout": 120,
-            "poll_interval": 1, "min_healthy_time": 3},
+        {"name": "deploy", "swarmops.ha.swarm_stack": args,
          "register": "r", "ignore_errors": True},
         {"name": "keep", "ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": f"{tmp}/r.json", "mode": "0600"},
          "delegate_to": "localhost"}]}]
@@ -116,6 +135,43 @@ def baseline(revision, tmp):
     return said_done, truly_healthy
 
 
+def failed_tasks():
+    """Tasks of web that Swarm reports failed (its history keeps a few per slot)."""
+    out = docker("manager1", "service", "ps", "demo_web", "--no-trunc", "--format", "{{.CurrentState}}")
+    return sum(1 for line in out.splitlines() if line.startswith("Failed"))
+
+
+def crash_loop(inventory, tmp, revision):
+    """4. The crash-looping revision through swarm_stack, then the baseline; returns the figures."""
+    figures = {}
+    with Load(VIP_URL, interval=0.05, timeout=10, max_seconds=300) as load:
+        elapsed, result = swarm_stack(inventory, tmp, demo(revision, dies_after=6), min_healthy_time=None)
+        time.sleep(10)
+    assert result.get("failed") and result.get("rolled_back"), result.get("msg")
+    figures["swarm_stack: detected and rolled back"] = (elapsed, load.figures())
+    compose = yaml.safe_dump(demo(revision + 1, dies_after=6))
+    subprocess.run(["docker", "exec", "-i", f"{LAB}-manager1", "sh", "-c", "cat > /tmp/demo.yml"], input=compose,
+                   text=True, check=True, timeout=60)
+    with Load(VIP_URL, interval=0.05, timeout=10, max_seconds=300) as load:
+        start = time.monotonic()
+        subprocess.run(["docker", "exec", f"{LAB}-manager1", "docker", "stack", "deploy", "-c", "/tmp/demo.yml",
+                        "--resolve-image", "never", "demo"], check=True, capture_output=True, timeout=120)
+        completed = None
+        while time.monotonic() - start < 240:
+            state = docker("manager1", "service", "inspect", "--format",
+                           "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}", "demo_web").strip()
+            if state == "completed":
+                completed = time.monotonic() - start
+                break
+            time.sleep(0.5)
+        before = failed_tasks()
+        time.sleep(40)
+        again = failed_tasks() - before
+    figures[f"baseline: stack deploy, Swarm said completed, 40 s after ({again} failed tasks)"] = (completed,
+                                                                                                   load.figures())
+    return figures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -135,7 +191,8 @@ def main():
                 "swarm_stacks": [{"name": "demo", "compose": str(PROJECT / "examples/demo/stack.yml.j2"),
                                   "resolve_image": "never"}]}))
             playbook("-i", str(inventory), "-e", f"@{demo_vars}", str(PROJECT / "site.yml"))
-            rows = {"swarm_stack": [], "baseline_said_done": [], "baseline_truly_healthy": [], "rollback": []}
+            rows = {"swarm_stack": [], "baseline_said_done": [], "baseline_truly_healthy": [], "rollback": [],
+                    "gate from health check": [], "old default 5s": []}
             revision = 100
             for _round in range(args.rounds):
                 revision += 1
@@ -153,6 +210,24 @@ def main():
                 rows["rollback"].append(elapsed)
                 print(f"round: swarm_stack {rows['swarm_stack'][-1]:.1f}s | baseline says done {said:.1f}s, "
                       f"really healthy {truth:.1f}s | bad deploy detected and rolled back {elapsed:.1f}s", flush=True)
+                revision += 2000
+                elapsed, auto = swarm_stack(inventory, tmp, demo(revision), min_healthy_time=None)
+                assert not auto.get("failed"), auto.get("msg")
+                rows["gate from health check"].append(elapsed)
+                revision += 1
+                elapsed, result = swarm_stack(inventory, tmp, demo(revision), min_healthy_time=5)
+                assert not result.get("failed"), result.get("msg")
+                rows["old default 5s"].append(elapsed)
+                print(f"round: healthy revision with the gate from its health check {rows['gate from health check'][-1]:.1f}s"
+                      f" (window {auto.get('health', {}).get('demo_web', {}).get('window')}), with the old 5 s "
+                      f"{elapsed:.1f}s", flush=True)
+            # 4. the crash-looping revision, once, then a healthy one again
+            revision += 1
+            for name, (seconds, load) in crash_loop(inventory, tmp, revision).items():
+                print(f"crash loop, {name}: {seconds if seconds is None else round(seconds, 1)}s, requests {load}",
+                      flush=True)
+            elapsed, result = swarm_stack(inventory, tmp, demo(revision + 10))
+            assert not result.get("failed"), result.get("msg")
         finally:
             lab("down", inventory)
     print("\nmedian over", args.rounds, "rounds (seconds, ansible-playbook start-up included for swarm_stack):")
