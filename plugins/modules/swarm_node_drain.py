@@ -57,6 +57,17 @@ options:
     default: true
   wait_timeout:
     default: 600
+  min_healthy_time:
+    description:
+      - Seconds every task of a moved service must have been running (and so healthy, for a task with a health
+        check) without a break before the next service moves.
+      - A drain moves tasks of a spec that already runs and proved itself when it was deployed (the deploy gate of
+        M(swarmops.ha.swarm_stack) watches a new spec for as long as its health check needs to catch a revision that
+        dies after warm-up). A replacement only has to come up healthy, so this gate is short by default; set
+        it higher, or to the watch that M(swarmops.ha.swarm_stack) returns in its C(health) result, to watch each
+        replacement longer.
+    type: int
+    default: 5
 requirements:
   - Docker API >= 1.25
 notes:
@@ -309,7 +320,7 @@ def main():
         rebalance=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
         poll_interval=dict(type="int", default=2),
-        min_healthy_time=dict(type="int"),
+        min_healthy_time=dict(type="int", default=5),
     )
     client = docker_api_client("swarmops.ha.swarm_node_drain", argument_spec=argument_spec, supports_check_mode=True)
     drain = NodeDrain(client)
