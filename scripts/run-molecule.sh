@@ -10,4 +10,9 @@ cleanup() {
     -e lab_inventory_file=/dev/null/none >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
+# A run that was killed (a lost session, a CI timeout) leaves its lab behind and
+# molecule's shared state saying the lab exists, so that the next run would skip
+# creating it and fail on containers that are gone: start from neither.
+cleanup
+molecule reset --all >/dev/null 2>&1 || true
 molecule test --all "$@"
