@@ -67,8 +67,9 @@ def demo(revision, healthy=True, dies_after=None):
         web["healthcheck"]["test"] = ["CMD", "curl", "-fsS", "http://127.0.0.1:81/"]
     if dies_after:
         # Healthy from the first check, unhealthy dies_after seconds later: dies after its warm-up.
+        # $$ is Compose's escape of $: docker stack deploy interpolates the rest.
         web["healthcheck"]["test"] = ["CMD-SHELL", "[ -f /tmp/born ] || date +%s > /tmp/born; "
-                                      f"[ $(( $(date +%s) - $(cat /tmp/born) )) -lt {dies_after} ] && "
+                                      f"[ $$(( $$(date +%s) - $$(cat /tmp/born) )) -lt {dies_after} ] && "
                                       "curl -fsS -o /dev/null http://127.0.0.1/"]
     return definition
 
