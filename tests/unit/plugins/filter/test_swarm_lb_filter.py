@@ -483,7 +483,7 @@ def test_documentation_file():
     assert sorted(doc) == ["DOCUMENTATION", "EXAMPLES", "RETURN"]
     documentation = doc["DOCUMENTATION"]
     assert documentation["name"] == "swarm_lb_frontends"
-    assert documentation["version_added"] == "1.0.0"
+    assert documentation["version_added"] == "0.1.0"
     assert documentation["short_description"]
     assert documentation["positional"].split(", ")[0] == "_input"
     assert documentation["options"]["_input"]["required"] is True

@@ -137,7 +137,7 @@ def test_documentation_file(name):
     assert sorted(doc) == ["DOCUMENTATION", "EXAMPLES", "RETURN"]
     documentation = doc["DOCUMENTATION"]
     assert documentation["name"] == name
-    assert documentation["version_added"] == "1.0.0"
+    assert documentation["version_added"] == "0.1.0"
     assert documentation["short_description"]
     assert documentation["description"]
     assert documentation["positional"].split(", ")[0] == "_input"
