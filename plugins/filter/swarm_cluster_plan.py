@@ -9,17 +9,24 @@ name: swarm_cluster_plan
 version_added: 0.1.0
 short_description: Ordered, quorum-safe plan that brings a swarm to the inventory
 description:
-  - Takes the observed state of the inventory's hosts (their C(docker info) swarm section and, for managers with
-    quorum, the node list) and returns the changes that bring the swarm to the inventory, in a safe order
+  - Takes the observed state of the inventory's hosts (their C(docker info) swarm section, as
+    P(swarmops.ha.swarm_hosts#filter) gives it, and the node list read through a manager with quorum) and returns the changes that bring the swarm to the inventory, in a safe order
     (init, joins with managers first, promotions before demotions, removals).
   - Refuses (in RV(_value.errors)) a plan under which the reachable managers would fall below the Raft quorum at any
     step, a host in another swarm, a locked manager, and initialising a swarm while a manager does not answer.
 positional: managers, workers, prune
 options:
   _input:
-    description: "Observed state per inventory host, C({host: {reachable, swarm, nodes}})."
+    description: "Per inventory host, its swarm section, or V(null) when it did not answer (P(swarmops.ha.swarm_hosts#filter))."
     type: dict
     required: true
+  nodes:
+    description: The swarm's node objects (C(nodes) of M(community.docker.docker_node_info)), read through O(nodes_from).
+    type: list
+    elements: dict
+  nodes_from:
+    description: The manager the node list was read through; none when no manager has quorum.
+    type: str
   managers:
     description: Inventory hostnames of the manager group.
     type: list
@@ -39,7 +46,10 @@ options:
 EXAMPLES = r"""
 - name: Plan the swarm
   ansible.builtin.set_fact:
-    swarm_plan: "{{ observed | swarmops.ha.swarm_cluster_plan(groups['swarm_managers'], groups['swarm_workers']) }}"
+    swarm_plan: >-
+      {{ hostvars | swarmops.ha.swarm_hosts(groups['swarm_managers'] + groups['swarm_workers'])
+         | swarmops.ha.swarm_cluster_plan(groups['swarm_managers'], groups['swarm_workers'],
+                                          nodes=node_info.nodes, nodes_from='manager1') }}
 """
 
 RETURN = r"""
@@ -54,15 +64,16 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_plan import SwarmPlanError, plan_cluster
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_plan import SwarmPlanError, observed_hosts, plan_cluster
 
 
-def swarm_cluster_plan(hosts, managers, workers, prune=False):
+def swarm_cluster_plan(hosts, managers, workers, prune=False, nodes=None, nodes_from=None):
     for name, value in (("managers", managers), ("workers", workers)):
         if isinstance(value, (str, bytes, dict)):
             raise AnsibleFilterError(f"swarm_cluster_plan: {name} must be a list of inventory hostnames, got {value!r}")
     try:
-        return plan_cluster(list(managers or []), list(workers or []), hosts, prune=boolean(prune, strict=True))
+        observed = observed_hosts(hosts, nodes, nodes_from)
+        return plan_cluster(list(managers or []), list(workers or []), observed, prune=boolean(prune, strict=True))
     except (SwarmPlanError, TypeError) as exc:
         raise AnsibleFilterError(f"swarm_cluster_plan: {exc}") from exc
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_observe import choose_manager, local_state
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_topology import quorum
 
 
@@ -58,7 +59,7 @@ def _swarm(info: dict) -> dict:
 
 
 def _local_state(info: dict) -> str:
-    return (_swarm(info).get("LocalNodeState") or "inactive").lower()
+    return local_state(_swarm(info))
 
 
 def _check_input(managers: t.Any, workers: t.Any, hosts: t.Any) -> None:
@@ -80,27 +81,42 @@ def _check_input(managers: t.Any, workers: t.Any, hosts: t.Any) -> None:
             raise SwarmPlanError(f"nodes seen by {host} must be node objects (dicts)")
 
 
+def observed_hosts(swarms: dict, nodes: list | None = None, nodes_from: str | None = None) -> dict:
+    """The planner's ``hosts`` from what the engines said and the node list read through one manager.
+
+    ``swarms``: host to its swarm section, ``None`` when it did not answer
+    (``swarm_hosts``); ``nodes``: the node objects listed through ``nodes_from``.
+    """
+    if not isinstance(swarms, dict):
+        raise SwarmPlanError(f"hosts must be a dict of hostname to swarm state, got {type(swarms).__name__}")
+    for host, swarm in swarms.items():
+        if swarm is not None and not isinstance(swarm, dict):
+            raise SwarmPlanError(f"swarm state of {host} must be a dict (docker info .Swarm) or null, got {type(swarm).__name__}")
+    return {
+        host: {
+            "reachable": swarm is not None,
+            "swarm": swarm or {},
+            "nodes": list(nodes) if host == nodes_from and isinstance(nodes, list) else None,
+        }
+        for host, swarm in swarms.items()
+    }
+
+
 def choose_entry(managers: list[str], hosts: dict) -> str | None:
     """A reachable manager of a swarm with quorum, through which to manage it.
 
-    Inventory managers come first, in inventory order; any other reachable
-    host that is a manager with quorum will do, so a run works when the first
-    manager of the inventory is down or replaced.
+    The rule is ``_swarm_observe.choose_manager``'s, among the hosts whose node
+    list was read.  Inventory managers come first, in inventory order; any
+    other reachable host that is a manager with quorum will do, so a run works
+    when the first manager of the inventory is down or replaced.
     """
     candidates = list(managers) + sorted(h for h in hosts if h not in managers)
-    for host in candidates:
-        info = hosts.get(host) or {}
-        swarm = _swarm(info)
-        if (
-            info.get("reachable")
-            and _local_state(info) == "active"
-            and swarm.get("ControlAvailable")
-            and not swarm.get("Error")
-            and isinstance(info.get("nodes"), list)
-            and info["nodes"]
-        ):
-            return host
-    return None
+    listed = {
+        host: _swarm(info)
+        for host, info in hosts.items()
+        if (info or {}).get("reachable") and isinstance(info.get("nodes"), list) and info["nodes"]
+    }
+    return choose_manager(candidates, listed)[0]
 
 
 class _Quorum:

@@ -5,7 +5,9 @@
 """Unit tests for the swarm_cluster_plan filter, the wrapper of ``_swarm_plan``.
 
 The scenarios and their helpers are those of the planner's own tests
-(``tests/unit/plugins/module_utils/test_swarm_plan.py``).
+(``tests/unit/plugins/module_utils/test_swarm_plan.py``), handed to the filter
+as the swarm_cluster role does: each host's swarm section (``swarm_hosts``)
+and the node list read through one manager.
 """
 
 from __future__ import annotations
@@ -24,6 +26,19 @@ from ansible_collections.swarmops.ha.tests.unit.plugins.module_utils.test_swarm_
     fresh,
     healthy,
 )
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_plan import choose_entry, observed_hosts
+
+
+def observed(hosts):
+    """(swarms, nodes, nodes_from) of a planner-shaped scenario, as the role hands them to the filter."""
+    swarms = {host: info["swarm"] if info["reachable"] else None for host, info in hosts.items()}
+    via = choose_entry(MANAGERS, hosts)
+    return swarms, (hosts[via]["nodes"] if via else None), via
+
+
+def plan_of(hosts, managers, workers, *args):
+    swarms, nodes, via = observed(hosts)
+    return swarm_cluster_plan(swarms, managers, workers, *args, nodes=nodes, nodes_from=via)
 
 
 # --------------------------------------------------------------------------- filter wrapper
@@ -34,11 +49,11 @@ class TestFilter:
         assert FilterModule().filters() == {"swarm_cluster_plan": swarm_cluster_plan}
 
     def test_same_plan_as_module_util(self):
-        assert swarm_cluster_plan(healthy(), MANAGERS, WORKERS) == dict(
+        assert plan_of(healthy(), MANAGERS, WORKERS) == dict(
             expected_plan(), summary="no change to the members of the swarm")
 
     def test_none_groups_are_empty(self):
-        result = swarm_cluster_plan(fresh(*WORKERS), None, WORKERS)
+        result = plan_of(fresh(*WORKERS), None, WORKERS)
         assert result["errors"] == ["no manager in the inventory: nothing can initialise the swarm"]
 
     @pytest.mark.parametrize(
@@ -54,7 +69,7 @@ class TestFilter:
     def test_prune_as_ansible_boolean(self, prune, removed):
         hosts = healthy()
         del hosts["worker2"]
-        result = swarm_cluster_plan(hosts, MANAGERS, ["worker1"], prune)
+        result = plan_of(hosts, MANAGERS, ["worker1"], prune)
         expected_remove = (
             [{"hostname": "worker2", "node_id": ID["worker2"], "role": "worker", "state": "ready"}] if removed else []
         )
@@ -65,14 +80,14 @@ class TestFilter:
     def test_prune_defaults_to_false(self):
         hosts = healthy()
         del hosts["worker2"]
-        assert swarm_cluster_plan(hosts, MANAGERS, ["worker1"])["remove"] == []
+        assert plan_of(hosts, MANAGERS, ["worker1"])["remove"] == []
 
     @pytest.mark.parametrize(
         "hosts, managers, workers, prune, message",
         [
             pytest.param(None, MANAGERS, WORKERS, False, "swarm_cluster_plan: hosts must be a dict", id="hosts-none"),
             pytest.param([], MANAGERS, WORKERS, False, "swarm_cluster_plan: hosts must be a dict", id="hosts-list"),
-            pytest.param({"manager1": []}, MANAGERS, WORKERS, False, "swarm_cluster_plan: observed state of manager1", id="state-list"),
+            pytest.param({"manager1": []}, MANAGERS, WORKERS, False, "swarm_cluster_plan: swarm state of manager1", id="state-list"),
             pytest.param({}, ["manager1", 2], WORKERS, False, "swarm_cluster_plan: managers must be a list", id="managers-int"),
             pytest.param({}, MANAGERS, 5, False, "swarm_cluster_plan: ", id="workers-int"),
             pytest.param({}, MANAGERS, WORKERS, "maybe", "swarm_cluster_plan: ", id="prune-maybe"),
@@ -85,7 +100,24 @@ class TestFilter:
 
     def test_string_group_is_rejected(self):
         try:
-            result = swarm_cluster_plan(fresh(), "manager1", WORKERS)
+            result = plan_of(fresh(), "manager1", WORKERS)
         except AnsibleFilterError:
             return
         raise AssertionError(f"accepted a string as the manager group: {result['errors']}")
+
+
+class TestObservedHosts:
+    def test_round_trip_keeps_the_planners_view(self):
+        hosts = healthy()
+        swarms, nodes, via = observed(hosts)
+        assert via == "manager1"
+        rebuilt = observed_hosts(swarms, nodes, via)
+        assert rebuilt["manager1"] == hosts["manager1"]
+        assert rebuilt["manager2"] == dict(hosts["manager2"], nodes=None)
+        assert rebuilt["worker1"] == hosts["worker1"]
+
+    def test_a_host_that_did_not_answer_is_unreachable(self):
+        assert observed_hosts({"manager1": None}) == {"manager1": {"reachable": False, "swarm": {}, "nodes": None}}
+
+    def test_nodes_without_a_manager_are_ignored(self):
+        assert observed_hosts({"manager1": {}}, nodes=[{"ID": "x"}])["manager1"]["nodes"] is None

@@ -1,0 +1,96 @@
+# Copyright (c) 2026 swarmops.ha contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Unit tests for the swarm_hosts, swarm_manager and swarm_role filters, the wrappers of ``_swarm_observe``.
+
+``hostvars`` is a plain mapping here, shaped as Ansible's: host to its
+variables, the observation under ``docker_engine_observed``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.swarmops.ha.plugins.filter.swarm_observe import (
+    FilterModule,
+    swarm_hosts,
+    swarm_manager,
+    swarm_role,
+)
+from ansible_collections.swarmops.ha.tests.unit.plugins.module_utils.test_swarm_observe import (
+    NO_LEADER,
+    manager,
+    result,
+    worker,
+)
+
+MANAGERS = ["manager1", "manager2", "manager3"]
+
+
+def hostvars(**observed) -> dict:
+    return {host: ({"docker_engine_observed": value} if value is not None else {}) for host, value in observed.items()}
+
+
+LAB = hostvars(
+    manager1={"unreachable": True, "msg": "Failed to connect"},
+    manager2=result(manager(Error=NO_LEADER, Nodes=0)),
+    manager3=result(manager()),
+    worker1=result(worker()),
+    worker2=None,
+)
+
+
+class TestFilters:
+    def test_registered(self):
+        assert FilterModule().filters() == {
+            "swarm_hosts": swarm_hosts, "swarm_manager": swarm_manager, "swarm_role": swarm_role}
+
+    def test_hosts(self):
+        assert swarm_hosts(LAB, ["manager1", "manager3", "worker2", "elsewhere"]) == {
+            "manager1": None, "manager3": manager(), "worker2": None, "elsewhere": None}
+
+    def test_manager_with_reasons(self):
+        assert swarm_manager(LAB, MANAGERS) == {
+            "host": "manager3",
+            "why": f"manager1 does not answer; manager2 is a manager without quorum ({NO_LEADER})",
+        }
+
+    def test_none_qualifies(self):
+        assert swarm_manager(LAB, MANAGERS + ["worker1", "worker2"], exclude="manager3") == {
+            "host": "",
+            "why": (f"manager1 does not answer; manager2 is a manager without quorum ({NO_LEADER}); "
+                    "manager3 is excluded; worker1 is a worker; worker2 was not observed in this play"),
+        }
+
+    def test_without_quorum_for_a_recovery(self):
+        assert swarm_manager(LAB, MANAGERS, quorum="no")["host"] == "manager2"
+
+    def test_avoid(self):
+        assert swarm_manager(LAB, MANAGERS, avoid=["manager3"])["host"] == "manager3"
+
+    def test_empty_candidates(self):
+        assert swarm_manager(LAB, []) == {"host": "", "why": "the candidate list is empty"}
+
+    @pytest.mark.parametrize("observed, role", [
+        pytest.param(result(manager()), "manager", id="manager"),
+        pytest.param(result(worker()), "worker", id="worker"),
+        pytest.param({"failed": True, "can_talk_to_docker": False}, "unanswered", id="down"),
+        pytest.param(None, "unanswered", id="none"),
+    ])
+    def test_role(self, observed, role):
+        assert swarm_role(observed) == role
+
+    @pytest.mark.parametrize("call, message", [
+        pytest.param(lambda: swarm_manager(["manager1"], MANAGERS), "the input must be hostvars", id="input-list"),
+        pytest.param(lambda: swarm_manager(LAB, [1, 2]), "candidates must be a list", id="candidates-ints"),
+        pytest.param(lambda: swarm_manager(LAB, MANAGERS, exclude={"a": 1}), "exclude must be a list", id="exclude-dict"),
+        pytest.param(lambda: swarm_manager(LAB, MANAGERS, quorum="maybe"), "quorum must be a boolean", id="quorum-maybe"),
+        pytest.param(lambda: swarm_role("manager"), "swarm_role expects a docker_host_info result", id="role-str"),
+    ])
+    def test_bad_input(self, call, message):
+        with pytest.raises(AnsibleFilterError) as excinfo:
+            call()
+        assert message in str(excinfo.value)
