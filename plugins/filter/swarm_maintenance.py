@@ -2,13 +2,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Rolling maintenance order; the documentation lives in swarm_maintenance_plan.yml."""
+"""Rolling maintenance order and the node-loss check; the documentation lives in swarm_maintenance_plan.yml and swarm_node_loss_check.yml."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_maintenance import plan_maintenance
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_maintenance import node_loss_refusals, plan_maintenance
 
 
 def swarm_maintenance_plan(nodes, hosts, managers, selected=None):
@@ -25,6 +25,14 @@ def swarm_maintenance_plan(nodes, hosts, managers, selected=None):
     return plan_maintenance(nodes, hosts, list(managers), list(selected or []))
 
 
+def swarm_node_loss_check(nodes, node_id):
+    if not isinstance(nodes, list) or not all(isinstance(n, dict) for n in nodes):
+        raise AnsibleFilterError("swarm_node_loss_check expects a list of nodes")
+    if not isinstance(node_id, str):
+        raise AnsibleFilterError(f"swarm_node_loss_check: node_id must be a node ID, not {type(node_id).__name__}")
+    return node_loss_refusals(nodes, node_id)
+
+
 class FilterModule:
     def filters(self):
-        return {"swarm_maintenance_plan": swarm_maintenance_plan}
+        return {"swarm_maintenance_plan": swarm_maintenance_plan, "swarm_node_loss_check": swarm_node_loss_check}

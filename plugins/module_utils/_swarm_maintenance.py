@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_topology import quorum
+
 
 def _swarm(info) -> dict:
     return info if isinstance(info, dict) else {}
@@ -61,3 +63,35 @@ def plan_maintenance(nodes: list, hosts: dict, managers: list, selected: list | 
     order = [h for h in selected if h in node_ids]
     order.sort(key=lambda h: (rank(h), selected.index(h)))
     return {"order": order, "node_ids": node_ids, "errors": errors}
+
+
+def node_loss_refusals(nodes: list, node_id: str) -> list[str]:
+    """Why the node must not be taken away unplanned now (a failover drill), each a sentence; empty when it may.
+
+    Counts the managers the swarm reaches now, not the inventory's: with one
+    manager already down, stopping another may cost the quorum.
+    """
+    node = next((n for n in nodes if n.get("ID") == node_id), None)
+    if node is None:
+        return [f"node {node_id or '(none)'} is not a node of this swarm"]
+    name = (node.get("Description") or {}).get("Hostname") or node_id
+    errors = []
+    state = ((node.get("Status") or {}).get("State") or "unknown").lower()
+    if state != "ready":
+        errors.append(f"node {name} is {state}, not ready")
+    if node.get("ManagerStatus"):
+        managers = [n for n in nodes if n.get("ManagerStatus")]
+        reachable = [n for n in managers if (n["ManagerStatus"].get("Reachability") or "").lower() == "reachable"]
+        left = len([n for n in reachable if n.get("ID") != node_id])
+        need = quorum(len(managers))
+        if left < need:
+            others = sorted(
+                (n.get("Description") or {}).get("Hostname") or n.get("ID")
+                for n in managers if n not in reachable
+            )
+            errors.append(
+                f"stopping manager {name} would leave {left} of the swarm's {len(managers)} managers reachable, "
+                f"below the quorum of {need}"
+                + (f" ({', '.join(others)} already unreachable)" if others else "")
+            )
+    return errors

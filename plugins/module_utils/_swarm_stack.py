@@ -232,3 +232,50 @@ def deployed_definition(service: dict):
         return json.loads(text)
     except ValueError:
         return None
+
+
+def check_stacks(stacks, definitions: dict) -> list[str]:
+    """Why the stack list can not be deployed, each a sentence; empty when it can.
+
+    ``stacks``: the role's ``swarm_stacks``.  ``definitions``: per stack name,
+    its definition as loaded (a Compose file rendered and parsed, or the inline
+    definition parsed when it is text), or a ``StackDefinitionError`` saying why
+    it could not be read.  Stacks to remove need no definition.
+    """
+    if not isinstance(stacks, list):
+        return [f"swarm_stacks must be a list of stacks, got {type(stacks).__name__}"]
+    errors = []
+    seen = set()
+    for number, entry in enumerate(stacks, start=1):
+        if not isinstance(entry, dict):
+            errors.append(f"entry {number} of swarm_stacks is not a mapping with a name")
+            continue
+        name = entry.get("name")
+        if not isinstance(name, str) or not name:
+            errors.append(f"entry {number} of swarm_stacks has no name")
+            continue
+        if not _NAME.fullmatch(name):
+            errors.append(f"stack name {name!r} is not valid: letters and digits, joined by - or _")
+            continue
+        if name in seen:
+            errors.append(f"stack {name} is listed twice")
+            continue
+        seen.add(name)
+        state = entry.get("state", "present")
+        if state not in ("present", "absent"):
+            errors.append(f"stack {name}: state is {state!r}, not present or absent")
+            continue
+        if state == "absent":
+            continue
+        if ("compose" in entry) == ("definition" in entry):
+            errors.append(f"stack {name}: give exactly one of compose (a Compose file) or definition (inline)")
+            continue
+        definition = definitions.get(name)
+        if isinstance(definition, StackDefinitionError):
+            errors.append(f"stack {name}: {definition}")
+            continue
+        try:
+            validate_definition(definition, name)
+        except StackDefinitionError as exc:
+            errors.append(str(exc))
+    return errors

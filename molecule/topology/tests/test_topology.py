@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,33 @@ def test_bad_inventory_fails_before_any_change(inventories, managers, workers, e
     assert result.returncode != 0, output
     assert message in output, output
     # Failed in the first play, on localhost: no host was touched.
+    assert "Find the swarm hosts that answer" not in output, output
+    assert snapshot("manager2") == before
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ({"swarm_cluster_dispatcher_heartbeat": "abc"},
+         "argument 'swarm_cluster_dispatcher_heartbeat' is of type str and we were unable to convert to int"),
+        ({"swarm_stacks": [{"compose": "/nonexistent/stack.yml.j2"}]},
+         "missing required arguments: name found in swarm_stacks"),
+        ({"swarm_stacks": [{"name": "web", "compose": "/nonexistent/stack.yml.j2"}]},
+         "stack web: the Compose file /nonexistent/stack.yml.j2 can not be read or rendered"),
+        ({"swarm_stacks": [{"name": "web", "definition": "services: [web"}]},
+         "stack web: the inline definition does not parse as YAML"),
+    ],
+    ids=["heartbeat-not-a-number", "stack-without-a-name", "compose-file-missing", "definition-does-not-parse"],
+)
+def test_bad_settings_fail_in_the_first_play(inventories, extra, message):
+    # These used to be refused only once docker_engine had run on every host.
+    before = snapshot("manager2")
+    started = time.monotonic()
+    result = site(write_inventory(inventories, MANAGERS, WORKERS), "-e", json.dumps(extra))
+    print(f"refused after {time.monotonic() - started:.1f} s")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert message in " ".join(output.split()), output
     assert "Find the swarm hosts that answer" not in output, output
     assert snapshot("manager2") == before
 

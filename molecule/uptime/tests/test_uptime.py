@@ -372,6 +372,32 @@ class MaintWatch:
         return problems
 
 
+def test_a_drill_that_would_cost_the_quorum_is_refused_before_any_change():
+    # The inventory has three managers, so 3 - 1 would keep the quorum of 2; with
+    # manager1 already down, stopping manager2 leaves one: the swarm's view counts.
+    lab_docker("stop", "-t", "5", f"{LAB}-manager1")
+    try:
+        def manager1_unreachable():
+            seen = {n["Description"]["Hostname"]: n.get("ManagerStatus", {}).get("Reachability")
+                    for n in nodes(via="manager2")}
+            return seen.get("manager1") == "unreachable", seen
+        wait_for(manager1_unreachable, "the swarm to see manager1 unreachable", timeout=90)
+        before = swarm_snapshot()
+        result = playbook("playbooks/failover_drill.yml", "-e", "failover_drill_node=manager2")
+        text = " ".join(result.stdout.split())
+        assert result.returncode != 0, output(result)
+        assert "Refusing the drill on manager2, nothing was changed" in text, output(result)
+        assert ("stopping manager manager2 would leave 1 of the swarm's 3 managers reachable, below the quorum of 2 "
+                "(manager1 already unreachable)") in text, output(result)
+        assert "TASK [Stop the node's Docker engine" not in result.stdout, output(result)
+        assert swarm("manager2", "info", "--format", "{{.Swarm.LocalNodeState}}").strip() == "active"
+        assert swarm_snapshot() == before
+    finally:
+        lab_docker("start", f"{LAB}-manager1")
+    managers_reachable()
+    settled()
+
+
 def test_rolling_maintenance_loses_no_request_and_no_replica():
     managers_reachable()
     settled()

@@ -18,7 +18,11 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.swarmops.ha.plugins.filter import swarm_maintenance as plugin
-from ansible_collections.swarmops.ha.plugins.filter.swarm_maintenance import FilterModule, swarm_maintenance_plan
+from ansible_collections.swarmops.ha.plugins.filter.swarm_maintenance import (
+    FilterModule,
+    swarm_maintenance_plan,
+    swarm_node_loss_check,
+)
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_maintenance import plan_maintenance
 from ansible_collections.swarmops.ha.tests.unit.plugins.module_utils.test_swarm_maintenance import (
     HEALTHY_ORDER,
@@ -36,7 +40,8 @@ WORKER_IN_MANAGERS = "{host} is in the managers group but is a worker of the swa
 
 class TestFilter:
     def test_registered(self):
-        assert FilterModule().filters() == {"swarm_maintenance_plan": swarm_maintenance_plan}
+        assert FilterModule().filters() == {
+            "swarm_maintenance_plan": swarm_maintenance_plan, "swarm_node_loss_check": swarm_node_loss_check}
 
     def test_same_plan_as_module_util(self):
         assert swarm_maintenance_plan(nodes(), hosts(), MANAGERS) == plan_maintenance(nodes(), hosts(), MANAGERS)
@@ -121,7 +126,7 @@ def test_documentation_file():
     assert sorted(doc) == ["DOCUMENTATION", "EXAMPLES", "RETURN"]
     documentation = doc["DOCUMENTATION"]
     assert documentation["name"] == "swarm_maintenance_plan"
-    assert documentation["version_added"] == "1.0.0"
+    assert documentation["version_added"] == "0.1.0"
     assert documentation["short_description"]
     assert documentation["positional"].split(", ")[0] == "_input"
     options = documentation["options"]
@@ -131,3 +136,30 @@ def test_documentation_file():
     assert [name for name in options if options[name].get("required")] == ["_input", "hosts", "managers"]
     assert "_value" in doc["RETURN"]
     assert "swarmops.ha.swarm_maintenance_plan" in doc["EXAMPLES"]
+
+
+class TestNodeLossFilter:
+    def test_same_refusals_as_module_util(self):
+        lost = nodes()
+        find(lost, "manager1")["ManagerStatus"]["Reachability"] = "unreachable"
+        assert swarm_node_loss_check(lost, ID["manager2"]) == [
+            "stopping manager manager2 would leave 1 of the swarm's 3 managers reachable, below the quorum of 2 "
+            "(manager1 already unreachable)"
+        ]
+        assert swarm_node_loss_check(nodes(), ID["manager2"]) == []
+
+    @pytest.mark.parametrize("node_list, node_id, message", [
+        pytest.param({"a": 1}, "x", "swarm_node_loss_check expects a list of nodes", id="nodes-dict"),
+        pytest.param([None], "x", "swarm_node_loss_check expects a list of nodes", id="node-none"),
+        pytest.param([], None, "node_id must be a node ID, not NoneType", id="id-none"),
+    ])
+    def test_bad_input(self, node_list, node_id, message):
+        with pytest.raises(AnsibleFilterError) as excinfo:
+            swarm_node_loss_check(node_list, node_id)
+        assert message in str(excinfo.value)
+
+
+def test_node_loss_documentation_file():
+    doc = yaml.safe_load(pathlib.Path(plugin.__file__).with_name("swarm_node_loss_check.yml").read_text(encoding="utf-8"))
+    assert sorted(doc) == ["DOCUMENTATION", "EXAMPLES", "RETURN"]
+    assert doc["DOCUMENTATION"]["name"] == "swarm_node_loss_check"

@@ -23,7 +23,7 @@ import pathlib
 
 import pytest
 
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_maintenance import plan_maintenance
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_maintenance import node_loss_refusals, plan_maintenance
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "swarm_nodes.json"
 DATA = json.loads(FIXTURE.read_text(encoding="utf-8"))
@@ -358,3 +358,47 @@ class TestNodes:
                 "worker1 is in the managers group but is a worker of the swarm: run site.yml first",
             ],
         }
+
+
+# --------------------------------------------------------------------------- node loss (the failover drill)
+
+
+def _unreachable(all_nodes: list, host: str) -> list:
+    node = find(all_nodes, host)
+    node["ManagerStatus"]["Reachability"] = "unreachable"
+    node["ManagerStatus"].pop("Leader", None)
+    node["Status"]["State"] = "down"
+    return all_nodes
+
+
+class TestNodeLoss:
+    def test_a_worker_may_go(self):
+        assert node_loss_refusals(nodes(), ID["worker1"]) == []
+
+    def test_one_manager_of_three_may_go(self):
+        assert node_loss_refusals(nodes(), ID["manager2"]) == []
+
+    def test_a_second_manager_may_not_go_when_one_is_already_unreachable(self):
+        # The inventory still says three managers: the swarm's view counts.
+        assert node_loss_refusals(_unreachable(nodes(), "manager1"), ID["manager2"]) == [
+            "stopping manager manager2 would leave 1 of the swarm's 3 managers reachable, below the quorum of 2 "
+            "(manager1 already unreachable)"
+        ]
+
+    def test_a_worker_may_go_while_a_manager_is_unreachable(self):
+        assert node_loss_refusals(_unreachable(nodes(), "manager1"), ID["worker2"]) == []
+
+    def test_a_single_manager_may_not_go(self):
+        only = [n for n in nodes() if n["Description"]["Hostname"] in ("manager1", "worker1")]
+        assert node_loss_refusals(only, ID["manager1"]) == [
+            "stopping manager manager1 would leave 0 of the swarm's 1 managers reachable, below the quorum of 1"
+        ]
+
+    def test_a_node_that_is_not_ready(self):
+        all_nodes = nodes()
+        find(all_nodes, "worker1")["Status"]["State"] = "down"
+        assert node_loss_refusals(all_nodes, ID["worker1"]) == ["node worker1 is down, not ready"]
+
+    def test_an_unknown_node(self):
+        assert node_loss_refusals(nodes(), FOREIGN_NODE_ID) == [f"node {FOREIGN_NODE_ID} is not a node of this swarm"]
+        assert node_loss_refusals(nodes(), "") == ["node (none) is not a node of this swarm"]

@@ -26,6 +26,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_stack import (
     HASH_LABEL,
     StackDefinitionError,
     apply_update_defaults,
+    check_stacks,
     compose_health,
     default_update_config,
     deployed_definition,
@@ -971,3 +972,41 @@ class TestDeployedDefinition:
     def test_fixture_services_were_not_stamped_with_a_definition(self):
         data = json.loads(FIXTURE.read_text(encoding="utf-8"))
         assert [deployed_definition(s) for s in data["services"]] == [None, None]
+
+
+class TestCheckStacks:
+    def test_a_good_list(self):
+        stacks = [{"name": "demo", "compose": "stack.yml.j2"}, {"name": "old", "state": "absent"}]
+        assert check_stacks(stacks, {"demo": compose()}) == []
+
+    def test_each_problem_once(self):
+        stacks = [
+            "demo",
+            {"compose": "x.yml"},
+            {"name": "bad name!"},
+            {"name": "web", "compose": "a.yml", "definition": {}},
+            {"name": "api", "state": "running"},
+            {"name": "db", "definition": {"services": {"db": {}}}},
+            {"name": "cache", "compose": "cache.yml"},
+            {"name": "cache", "compose": "cache.yml"},
+            {"name": "empty"},
+        ]
+        unreadable = StackDefinitionError("the Compose file cache.yml can not be read or rendered")
+        assert check_stacks(stacks, {"db": {"services": {"db": {}}}, "cache": unreadable}) == [
+            "entry 1 of swarm_stacks is not a mapping with a name",
+            "entry 2 of swarm_stacks has no name",
+            "stack name 'bad name!' is not valid: letters and digits, joined by - or _",
+            "stack web: give exactly one of compose (a Compose file) or definition (inline)",
+            "stack api: state is 'running', not present or absent",
+            "service db of stack db has no image (build images first; swarm deploys only images)",
+            "stack cache: the Compose file cache.yml can not be read or rendered",
+            "stack cache is listed twice",
+            "stack empty: give exactly one of compose (a Compose file) or definition (inline)",
+        ]
+
+    def test_a_definition_that_is_no_mapping(self):
+        assert check_stacks([{"name": "demo", "definition": ["services"]}], {"demo": ["services"]}) == [
+            "the definition of stack demo must be a mapping with a 'services' key, got list"]
+
+    def test_not_a_list(self):
+        assert check_stacks({"name": "demo"}, {}) == ["swarm_stacks must be a list of stacks, got dict"]

@@ -1,0 +1,55 @@
+# Copyright (c) 2026 swarmops.ha contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The stack list, checked before anything changes; the documentation lives in swarm_stacks_check.yml."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import yaml
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_stack import StackDefinitionError, check_stacks
+
+RENDERED_FACT = "_swarm_stacks_rendered"
+
+
+def _load(text, source):
+    if not isinstance(text, str):
+        return text
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return StackDefinitionError(f"{source} does not parse as YAML: {' '.join(str(exc).split())}")
+
+
+def _definitions(stacks, renders):
+    definitions = {}
+    for result in renders or []:
+        if not isinstance(result, Mapping) or result.get("skipped") or not isinstance(result.get("item"), Mapping):
+            continue
+        item = result["item"]
+        text = (result.get("ansible_facts") or {}).get(RENDERED_FACT)
+        source = f"the Compose file {item.get('compose')}"
+        if not text:
+            definitions[item.get("name")] = StackDefinitionError(f"{source} can not be read or rendered (see the warning above)")
+        else:
+            definitions[item.get("name")] = _load(text, source)
+    for entry in stacks if isinstance(stacks, list) else []:
+        if isinstance(entry, Mapping) and "definition" in entry and "compose" not in entry:
+            definitions[entry.get("name")] = _load(entry["definition"], "the inline definition")
+    return definitions
+
+
+def swarm_stacks_check(stacks, renders=None):
+    if renders is not None and not isinstance(renders, list):
+        raise AnsibleFilterError(f"swarm_stacks_check: renders must be the results of the rendering loop, got {type(renders).__name__}")
+    return check_stacks(stacks, _definitions(stacks, renders))
+
+
+class FilterModule:
+    def filters(self):
+        return {"swarm_stacks_check": swarm_stacks_check}

@@ -1,0 +1,55 @@
+# Copyright (c) 2026 swarmops.ha contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Unit tests for the swarm_stacks_check filter: the rendered Compose files, parsed, then ``_swarm_stack.check_stacks``."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.swarmops.ha.plugins.filter.swarm_stacks import FilterModule, swarm_stacks_check
+
+GOOD = "services:\n  web:\n    image: swarmops/demo-web:1\n"
+
+
+def rendered(item, text):
+    """One result of the role's rendering loop (a set_fact of _swarm_stacks_rendered)."""
+    return {"item": item, "changed": False, "ansible_facts": {"_swarm_stacks_rendered": text}}
+
+
+def test_registered():
+    assert FilterModule().filters() == {"swarm_stacks_check": swarm_stacks_check}
+
+
+def test_rendered_files_and_inline_definitions():
+    demo = {"name": "demo", "compose": "/srv/demo.yml.j2"}
+    stacks = [demo, {"name": "inline", "definition": GOOD}, {"name": "mapping", "definition": yaml.safe_load(GOOD)},
+              {"name": "old", "compose": "/srv/old.yml", "state": "absent"}]
+    skipped = {"item": stacks[3], "skipped": True, "changed": False}
+    assert swarm_stacks_check(stacks, [rendered(demo, GOOD), skipped]) == []
+
+
+def test_what_can_not_be_read_or_parsed():
+    missing = {"name": "gone", "compose": "/srv/gone.yml"}
+    broken = {"name": "broken", "compose": "/srv/broken.yml"}
+    stacks = [missing, broken, {"name": "inline", "definition": "services: [web"}]
+    problems = swarm_stacks_check(stacks, [rendered(missing, None), rendered(broken, "services: {web")])
+    assert problems[0] == "stack gone: the Compose file /srv/gone.yml can not be read or rendered (see the warning above)"
+    assert problems[1].startswith("stack broken: the Compose file /srv/broken.yml does not parse as YAML: ")
+    assert problems[2].startswith("stack inline: the inline definition does not parse as YAML: ")
+    assert len(problems) == 3
+
+
+def test_a_file_that_renders_to_no_compose_definition():
+    demo = {"name": "demo", "compose": "/srv/demo.yml"}
+    assert swarm_stacks_check([demo], [rendered(demo, "just text")]) == [
+        "the definition of stack demo must be a mapping with a 'services' key, got str"]
+
+
+def test_renders_must_be_a_list():
+    with pytest.raises(AnsibleFilterError, match="renders must be the results of the rendering loop"):
+        swarm_stacks_check([], {"results": []})
