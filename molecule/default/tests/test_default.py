@@ -2,14 +2,21 @@
 
 import json
 import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import testinfra.utils.ansible_runner
+import yaml
 
 RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"])
 MANAGERS = RUNNER.get_hosts("swarm_managers")
 WORKERS = RUNNER.get_hosts("swarm_workers")
 testinfra_hosts = MANAGERS + WORKERS
+PROJECT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
+BIN = Path(sys.executable).parent
 
 EXPECTED_LABELS = {
     "manager1": {"zone": "a"},
@@ -71,3 +78,37 @@ def test_labels_from_the_inventory_are_on_the_nodes():
     host = RUNNER.get_host(MANAGERS[0])
     labels = {n["Description"]["Hostname"]: n["Spec"]["Labels"] for n in nodes_seen_by(host)}
     assert labels == EXPECTED_LABELS
+
+
+def run_engine_role(tmp_path, host, *extra):
+    play = tmp_path / "engine.yml"
+    play.write_text(yaml.safe_dump([{"name": "The engine role alone", "hosts": host, "gather_facts": False,
+                                     "roles": [{"role": "swarmops.ha.docker_engine"}]}]))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
+    result = subprocess.run([str(BIN / "ansible-playbook"), "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(play), *extra],
+                            cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    return result
+
+
+def changed_on(result, host):
+    recap = re.search(rf"^{host}\s*:\s*ok=\d+\s+changed=(\d+)", result.stdout, re.MULTILINE)
+    assert recap, result.stdout[-2000:]
+    return int(recap.group(1))
+
+
+def test_a_pinned_and_held_engine_changes_nothing_on_a_rerun(tmp_path):
+    # The hold used to be released and set again on every run, the release hidden by changed_when: false.
+    host = RUNNER.get_host("worker2")
+    status = "dpkg-query --show --showformat='${Status}' docker.io"
+    version = host.check_output("dpkg-query --show --showformat='${Version}' docker.io")
+    pin = ["-e", f"docker_engine_version={version}", "-e", "docker_engine_hold=true"]
+    try:
+        run_engine_role(tmp_path, "worker2", *pin)
+        assert host.check_output(status).startswith("hold ")
+        rerun = run_engine_role(tmp_path, "worker2", *pin)
+        assert changed_on(rerun, "worker2") == 0, rerun.stdout[-4000:]
+        assert host.check_output(status).startswith("hold ")
+    finally:
+        run_engine_role(tmp_path, "worker2")
+    assert host.check_output(status).startswith("install ")
