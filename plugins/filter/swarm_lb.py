@@ -7,9 +7,12 @@ and swarm_lb_vrrp.yml."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_lb import (
+    address_vars,
     BackendError,
     check_lb_settings,
     lb_frontends,
@@ -34,11 +37,12 @@ def swarm_lb_frontends(swarm_info, services=None, options=None, addresses=None):
 
 
 def _hosts_and_vars(name, lb_hosts, host_vars):
+    """The hosts, and per inventory host what host_address reads (host_vars may be hostvars itself)."""
     if not isinstance(lb_hosts, (list, tuple)) or not all(isinstance(h, str) for h in lb_hosts):
         raise AnsibleFilterError(f"{name}: the load balancer hosts must be a list of inventory hostnames")
-    if not isinstance(host_vars, dict) or not all(isinstance(v, dict) for v in host_vars.values()):
-        raise AnsibleFilterError(f"{name}: host_vars must map inventory hostnames to their address variables")
-    return list(lb_hosts), host_vars
+    if not isinstance(host_vars, Mapping) or not all(isinstance(host_vars[h], Mapping) for h in host_vars):
+        raise AnsibleFilterError(f"{name}: host_vars must map inventory hostnames to their variables (hostvars)")
+    return list(lb_hosts), {host: address_vars(host_vars[host]) for host in host_vars}
 
 
 def swarm_lb_settings_check(settings, lb_hosts, host_vars):

@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The stack list, checked before anything changes; the documentation lives in swarm_stacks_check.yml."""
+"""The stack list checked before anything changes, and the health output of a failed deploy; the documentation lives in
+swarm_stacks_check.yml and swarm_stacks_health_report.yml."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_stack import StackDefinitionError, check_stacks
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_stack import StackDefinitionError, check_stacks, health_report
 
 RENDERED_FACT = "_swarm_stacks_rendered"
 
@@ -50,6 +51,12 @@ def swarm_stacks_check(stacks, renders=None):
     return check_stacks(stacks, _definitions(stacks, renders))
 
 
+def swarm_stacks_health_report(results):
+    if not isinstance(results, list):
+        raise AnsibleFilterError(f"swarm_stacks_health_report expects the results of a loop, got {type(results).__name__}")
+    return health_report(results)
+
+
 class FilterModule:
     def filters(self):
-        return {"swarm_stacks_check": swarm_stacks_check}
+        return {"swarm_stacks_check": swarm_stacks_check, "swarm_stacks_health_report": swarm_stacks_health_report}

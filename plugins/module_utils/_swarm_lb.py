@@ -188,6 +188,18 @@ def _frontends(chosen: list, nodes: list, options: dict, addresses: dict) -> lis
 
 
 # -- the load balancers' own settings ---------------------------------------------------------------------------
+ADDRESS_VARS = ("loadbalancer_vrrp_address", "swarm_advertise_addr", "ansible_host")
+
+
+def address_vars(variables) -> dict:
+    """What ``host_address`` reads, from one host's variables (``hostvars[host]``, its facts included)."""
+    found = {key: variables.get(key) or "" for key in ADDRESS_VARS}
+    facts = variables.get("ansible_facts") or {}
+    default = facts.get("default_ipv4") if hasattr(facts, "get") else None
+    found["default_ipv4"] = variables.get("default_ipv4") or (default.get("address") if hasattr(default, "get") else "") or ""
+    return found
+
+
 def host_address(host_vars: dict) -> str:
     """The address a load balancer host is reached on for VRRP, from what the inventory (or its facts) says.
 

@@ -279,3 +279,26 @@ def check_stacks(stacks, definitions: dict) -> list[str]:
         except StackDefinitionError as exc:
             errors.append(str(exc))
     return errors
+
+
+def health_report(results) -> list[str]:
+    """The last health check output of each failing task, one paragraph per task.
+
+    ``results``: per failing task, ``{"item": {service, node, container_id,
+    exit_code}, "container": <its container as inspected on its node>}``; a
+    container already removed, or without a health log, has nothing to say.
+    """
+    lines = []
+    for result in results or []:
+        if not isinstance(result, dict):
+            continue
+        log = ((((result.get("container") or {}).get("State") or {}).get("Health") or {}).get("Log")) or []
+        item = result.get("item") or {}
+        if not log or not isinstance(log[-1], dict):
+            continue
+        lines.append(
+            f"Health check output of {item.get('service')} on {item.get('node')} (container "
+            f"{str(item.get('container_id') or '')[:12]}, exit code {item.get('exit_code')}): "
+            f"{str(log[-1].get('Output') or '').strip()}"
+        )
+    return lines

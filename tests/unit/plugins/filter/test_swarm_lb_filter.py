@@ -35,6 +35,7 @@ from ansible_collections.swarmops.ha.plugins.filter.swarm_lb import (
 )
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_lb import (
     BackendError,
+    address_vars,
     check_lb_settings,
     lb_frontends,
     vrrp_peers,
@@ -67,7 +68,7 @@ def not_hosts(name):
 
 
 def not_host_vars(name):
-    return f"{name}: host_vars must map inventory hostnames to their address variables"
+    return f"{name}: host_vars must map inventory hostnames to their variables (hostvars)"
 
 
 def only_frontend(frontends):
@@ -344,7 +345,7 @@ class TestSettingsCheckFilter:
         settings, host_vars = lab_settings(), lab_host_vars()
         assert swarm_lb_settings_check(settings, ("lb1", "lb2"), host_vars) == ["sentinel"]
         (call,) = calls
-        assert call[0] is settings and call[2] is host_vars
+        assert call[0] is settings and call[2] == {host: address_vars(v) for host, v in host_vars.items()}
         assert call[1] == ["lb1", "lb2"] and isinstance(call[1], list)
 
     @pytest.mark.parametrize("settings", [
@@ -449,7 +450,15 @@ class TestVrrpFilter:
         host_vars = lab_host_vars()
         assert swarm_lb_vrrp(("lb1",), host_vars) == {"hosts": {}, "errors": ["sentinel"]}
         (call,) = calls
-        assert call == (["lb1"], host_vars) and isinstance(call[0], list) and call[1] is host_vars
+        assert call == (["lb1"], {host: address_vars(v) for host, v in host_vars.items()}) and isinstance(call[0], list)
+
+    def test_reads_the_addresses_from_hostvars_and_the_facts(self):
+        # hostvars as Ansible hands it: each host's variables, the gathered facts under ansible_facts.
+        hostvars = {host: dict(v, unrelated="x") for host, v in lab_host_vars().items()}
+        hostvars["lb1"] = {"ansible_host": "swarmops-lab-lb1", "ansible_facts": {"default_ipv4": {"address": "192.168.77.51"}}}
+        assert swarm_lb_vrrp(LB_HOSTS, hostvars) == swarm_lb_vrrp(LB_HOSTS, lab_host_vars())
+        assert address_vars(hostvars["lb1"]) == {"loadbalancer_vrrp_address": "", "swarm_advertise_addr": "",
+                                                 "ansible_host": "swarmops-lab-lb1", "default_ipv4": "192.168.77.51"}
 
     @pytest.mark.parametrize("lb_hosts", [
         pytest.param(None, id="none"),

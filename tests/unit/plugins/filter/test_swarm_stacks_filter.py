@@ -22,7 +22,7 @@ def rendered(item, text):
 
 
 def test_registered():
-    assert FilterModule().filters() == {"swarm_stacks_check": swarm_stacks_check}
+    assert sorted(FilterModule().filters()) == ["swarm_stacks_check", "swarm_stacks_health_report"]
 
 
 def test_rendered_files_and_inline_definitions():
@@ -53,3 +53,13 @@ def test_a_file_that_renders_to_no_compose_definition():
 def test_renders_must_be_a_list():
     with pytest.raises(AnsibleFilterError, match="renders must be the results of the rendering loop"):
         swarm_stacks_check([], {"results": []})
+
+
+def test_health_report():
+    from ansible_collections.swarmops.ha.plugins.filter.swarm_stacks import swarm_stacks_health_report
+    item = {"service": "web_app", "node": "worker2", "container_id": "abc", "exit_code": 1}
+    container = {"State": {"Health": {"Log": [{"Output": "down"}]}}}
+    assert swarm_stacks_health_report([{"item": item, "container": container}]) == [
+        "Health check output of web_app on worker2 (container abc, exit code 1): down"]
+    with pytest.raises(AnsibleFilterError, match="expects the results of a loop"):
+        swarm_stacks_health_report({"results": []})

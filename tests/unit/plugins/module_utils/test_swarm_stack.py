@@ -27,6 +27,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_stack import (
     StackDefinitionError,
     apply_update_defaults,
     check_stacks,
+    health_report,
     compose_health,
     default_update_config,
     deployed_definition,
@@ -1010,3 +1011,23 @@ class TestCheckStacks:
 
     def test_not_a_list(self):
         assert check_stacks({"name": "demo"}, {}) == ["swarm_stacks must be a list of stacks, got dict"]
+
+
+class TestHealthReport:
+    ITEM = {"service": "flaky_app", "node": "worker1", "container_id": "0123456789abcdef0123", "exit_code": 137}
+
+    def test_the_last_output_of_each_task(self):
+        container = {"State": {"Health": {"Log": [{"Output": "ok\n"}, {"Output": " flaky-token: unhealthy\n"}]}}}
+        assert health_report([{"item": self.ITEM, "container": container}]) == [
+            "Health check output of flaky_app on worker1 (container 0123456789ab, exit code 137): flaky-token: unhealthy"
+        ]
+
+    @pytest.mark.parametrize("result", [
+        pytest.param({"item": ITEM, "skipped": True}, id="not-an-inventory-node"),
+        pytest.param({"item": ITEM, "container": None, "exists": False}, id="removed"),
+        pytest.param({"item": ITEM, "container": {"State": {}}}, id="no-health-check"),
+        pytest.param({"item": ITEM, "container": {"State": {"Health": {"Log": []}}}}, id="empty-log"),
+        pytest.param("text", id="not-a-result"),
+    ])
+    def test_nothing_to_say(self, result):
+        assert health_report([result]) == []
