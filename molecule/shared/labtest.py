@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 PROJECT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).resolve().parents[2]))
 # The collection's own parser of HAProxy's runtime answers (unit-tested there).
@@ -66,6 +67,18 @@ def playbook(*args, world="current", inventory=None, timeout=1500, env=None):
                    **(env or {}))
     return subprocess.run([str(world_bin(world) / "ansible-playbook"), "-i", str(inventory), *map(str, args)],
                           cwd=PROJECT, env=run_env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def render_backends(tmp_path):
+    """The load balancer role's backends.yml on every load balancer, as the day-2 playbooks run it."""
+    play = tmp_path / "backends.yml"
+    play.write_text(yaml.safe_dump([{
+        "name": "Render the backends", "hosts": "swarm_lbs", "gather_facts": False,
+        "tasks": [{"name": "Backends",
+                   "ansible.builtin.include_role": {"name": "swarmops.ha.loadbalancer", "tasks_from": "backends.yml"}}],
+    }]))
+    result = playbook(play)
+    assert result.returncode == 0, output(result)
 
 
 def output(result, tail=6000):

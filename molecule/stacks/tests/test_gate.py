@@ -26,7 +26,16 @@ PROJECT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
 sys.path.insert(0, str(PROJECT / "molecule" / "shared"))
 sys.path.insert(0, str(PROJECT / "bench"))
 from benchlab import Load  # noqa: E402  (the benches' bounded load generator)
-from labtest import MANAGERS, WORKERS, docker_exec, haproxy_servers, output, playbook, wait_for  # noqa: E402
+from labtest import (  # noqa: E402
+    MANAGERS,
+    WORKERS,
+    docker_exec,
+    haproxy_servers,
+    output,
+    playbook,
+    render_backends,
+    wait_for,
+)
 
 VIP = "192.168.78.50"
 PORT = 8097
@@ -71,17 +80,6 @@ def role_play(tmp_path, stacks, name):
                    "vars": {"swarm_stacks_images": IMAGES, "swarm_stacks": stacks}}],
     }], sort_keys=False))
     return playbook(play, timeout=900)
-
-
-def render_backends(tmp_path):
-    play = tmp_path / "backends.yml"
-    play.write_text(yaml.safe_dump([{
-        "name": "Render the backends", "hosts": "swarm_lbs", "gather_facts": False,
-        "tasks": [{"name": "Backends",
-                   "ansible.builtin.include_role": {"name": "swarmops.ha.loadbalancer", "tasks_from": "backends.yml"}}],
-    }]))
-    result = playbook(play)
-    assert result.returncode == 0, output(result)
 
 
 def app_tasks():

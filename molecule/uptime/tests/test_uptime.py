@@ -31,7 +31,7 @@ sys.path.insert(0, str(PROJECT / "bench"))
 from benchlab import Load, ReplicaWatch  # noqa: E402  (the benches' bounded load generator and replica watch)
 
 sys.path.insert(0, str(PROJECT / "molecule" / "shared"))
-from labtest import haproxy_servers, wait_for  # noqa: E402  (the scenarios' shared helpers)
+from labtest import haproxy_servers, render_backends, wait_for  # noqa: E402  (the scenarios' shared helpers)
 
 LBS = ["lb1", "lb2"]
 LAB_NETWORK = LAB
@@ -169,18 +169,6 @@ def wait_until_traffic_follows(service, backend, timeout=10):
     seen = wait_for(check, f"the UP servers of {backend} to be the nodes running {service}", timeout=timeout,
                     interval=0.5)
     return time.monotonic() - started, seen
-
-
-def render_backends(tmp_path):
-    """The load balancer role's backends.yml on every load balancer, as the day-2 playbooks run it."""
-    play = tmp_path / "backends.yml"
-    play.write_text(yaml.safe_dump([{
-        "name": "Render the backends", "hosts": "swarm_lbs", "gather_facts": False,
-        "tasks": [{"name": "Backends",
-                   "ansible.builtin.include_role": {"name": "swarmops.ha.loadbalancer", "tasks_from": "backends.yml"}}],
-    }]))
-    result = playbook(str(play))
-    assert result.returncode == 0, output(result)
 
 
 def test_backends_list_every_node_that_may_run_the_service():
