@@ -18,6 +18,7 @@ maintenance from the configuration ("disabled"), drain. Pure: no I/O.
 from __future__ import annotations
 
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_lb import server_name
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import SwarmOpsError
 
 # srv_admin_state bits
 FMAINT, IMAINT, CMAINT, FDRAIN, IDRAIN, RMAINT = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
@@ -26,7 +27,7 @@ OPERATIONAL = {0: "DOWN", 1: "STARTING", 2: "UP", 3: "STOPPING"}
 STATES = ("ready", "drain", "maint")
 
 
-class HAProxyError(ValueError):
+class HAProxyError(SwarmOpsError):
     """What HAProxy answered can not be read, or it refused a command."""
 
 

@@ -33,6 +33,14 @@ import typing as t
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import (  # noqa: F401 (the accessors, also read from here)
+    node_availability,
+    node_hostname,
+    node_is_up,
+    node_labels,
+    service_name,
+)
+
 PENDING_STATES = ("new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting")
 FAILED_STATES = ("failed", "rejected", "orphaned", "remove")
 # States in which a task of the revision being deployed is the revision's fault
@@ -178,17 +186,11 @@ def healthy_window(health: dict | None) -> float:
     return max(MIN_HEALTHY_FLOOR, 2.0 * health["interval"] * health["retries"])
 
 
-def service_name(service: dict) -> str:
-    return (service.get("Spec") or {}).get("Name") or service.get("ID", "?")
-
 
 def service_image(service: dict) -> str:
     image = (((service.get("Spec") or {}).get("TaskTemplate") or {}).get("ContainerSpec") or {}).get("Image") or ""
     return image.split("@", 1)[0]
 
-
-def node_labels(node: dict) -> dict:
-    return (node.get("Spec") or {}).get("Labels") or {}
 
 
 _UNKNOWN_KEY = object()
@@ -260,12 +262,6 @@ def constraints_of(service: dict) -> list[str]:
     return list(placement.get("Constraints") or [])
 
 
-def node_is_up(node: dict) -> bool:
-    return ((node.get("Status") or {}).get("State") or "").lower() == "ready"
-
-
-def node_availability(node: dict) -> str:
-    return ((node.get("Spec") or {}).get("Availability") or "active").lower()
 
 
 def matching_nodes(service: dict, nodes: list[dict]) -> list[dict]:
@@ -353,7 +349,7 @@ def describe_task(task: dict, nodes_by_id: dict, service: dict | None = None) ->
         "id": task.get("ID"),
         "slot": task.get("Slot"),
         "node_id": task.get("NodeID") or "",
-        "node": (node.get("Description") or {}).get("Hostname") or task.get("NodeID") or "(not scheduled)",
+        "node": node_hostname(node) or task.get("NodeID") or "(not scheduled)",
         "node_state": ((node.get("Status") or {}).get("State") or "unknown") if node else "unknown",
         "state": status.get("State"),
         "desired_state": task.get("DesiredState"),

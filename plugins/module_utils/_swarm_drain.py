@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import json
 
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import SwarmOpsError, node_name  # noqa: F401
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import (
     eligible_nodes,
     node_availability,
@@ -41,12 +42,8 @@ SAVED_LABEL = "io.swarmops.drain.saved"
 MOVE_UPDATE_CONFIG = {"Parallelism": 1, "Order": "start-first", "FailureAction": "pause"}
 
 
-class DrainError(ValueError):
+class DrainError(SwarmOpsError):
     """A drain or rebalance that can not be done; raised before anything changes."""
-
-
-def node_name(node: dict) -> str:
-    return (node.get("Description") or {}).get("Hostname") or node.get("ID") or "?"
 
 
 def find_node(nodes: list[dict], wanted: str) -> dict:

@@ -24,16 +24,18 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import (
-    matching_nodes,
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import matching_nodes
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import (
+    SwarmOpsError,
     node_availability,
+    node_name,
     service_name,
 )
 
 _NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
-class BackendError(ValueError):
+class BackendError(SwarmOpsError):
     pass
 
 
@@ -44,10 +46,6 @@ def node_address(node: dict) -> str:
         # No address to send traffic to is better than 0.0.0.0 (the load balancer itself).
         address = ((node.get("ManagerStatus") or {}).get("Addr") or "").rsplit(":", 1)[0]
     return address
-
-
-def _node_name(node: dict) -> str:
-    return (node.get("Description") or {}).get("Hostname") or node.get("ID") or "?"
 
 
 def server_name(hostname: str) -> str:
@@ -66,7 +64,7 @@ def _one_per_hostname(nodes: list) -> list:
     """One node per hostname: a host that left and joined again leaves an old entry (down) until it is removed."""
     chosen = {}
     for node in nodes:
-        name = _node_name(node)
+        name = node_name(node)
         ready = ((node.get("Status") or {}).get("State") or "").lower() == "ready"
         if name not in chosen or (ready and not chosen[name][0]):
             chosen[name] = (ready, node)
@@ -85,7 +83,7 @@ def _check_host_port_overlaps(services: list, nodes: list) -> None:
             for second, second_nodes in users[i + 1:]:
                 shared = first_nodes & second_nodes
                 if shared:
-                    names = sorted(_node_name(n) for n in nodes if n.get("ID") in shared)
+                    names = sorted(node_name(n) for n in nodes if n.get("ID") in shared)
                     problems.append(f"{first} and {second} both publish port {published} in host mode and may both "
                                     f"run on {', '.join(names)}")
     if problems:
@@ -155,8 +153,8 @@ def _frontends(chosen: list, nodes: list, options: dict, addresses: dict) -> lis
             publish_mode = (port.get("PublishMode") or "ingress").lower()
             members = _one_per_hostname(matching_nodes(service, nodes) if publish_mode == "host" else list(nodes))
             servers = sorted(
-                ({"name": server_name(_node_name(n)),
-                  "address": addresses.get(_node_name(n)) or node_address(n),
+                ({"name": server_name(node_name(n)),
+                  "address": addresses.get(node_name(n)) or node_address(n),
                   "port": published,
                   "maintenance": node_availability(n) != "active"} for n in members),
                 key=lambda s: s["name"],
@@ -164,7 +162,7 @@ def _frontends(chosen: list, nodes: list, options: dict, addresses: dict) -> lis
             names = [s["name"] for s in servers]
             twins = sorted({n for n in names if names.count(n) > 1})
             if twins:
-                clashing = sorted(_node_name(n) for n in members if server_name(_node_name(n)) in twins)
+                clashing = sorted(node_name(n) for n in members if server_name(node_name(n)) in twins)
                 raise BackendError(f"{name}: nodes {', '.join(clashing)} would all be server {', '.join(twins)}: give "
                                    "the nodes hostnames that differ in more than the characters HAProxy does not allow")
             bind_ports = settings.get("bind_port") or {}

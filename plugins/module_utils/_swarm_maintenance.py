@@ -9,6 +9,14 @@
 
 from __future__ import annotations
 
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import (
+    is_leader,
+    is_manager,
+    manager_reachable,
+    node_is_up,
+    node_name,
+    node_state,
+)
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_topology import quorum
 
 
@@ -43,22 +51,20 @@ def plan_maintenance(nodes: list, hosts: dict, managers: list, selected: list | 
             continue
         node_ids[host] = node_id
     for node in nodes:
-        name = (node.get("Description") or {}).get("Hostname") or node.get("ID")
-        manager = node.get("ManagerStatus")
-        if manager and (manager.get("Reachability") or "").lower() != "reachable":
-            errors.append(f"manager {name} is {manager.get('Reachability') or 'not reachable'}")
-        elif ((node.get("Status") or {}).get("State") or "").lower() != "ready" and node.get("ID") in node_ids.values():
-            errors.append(f"node {name} is {(node.get('Status') or {}).get('State')}")
+        if is_manager(node) and not manager_reachable(node):
+            said = node["ManagerStatus"].get("Reachability")  # as the API says it
+            errors.append(f"manager {node_name(node)} is {said or 'not reachable'}")
+        elif not node_is_up(node) and node.get("ID") in node_ids.values():
+            errors.append(f"node {node_name(node)} is {node_state(node)}")
     for host in managers:
-        if host in node_ids and not nodes_by_id[node_ids[host]].get("ManagerStatus"):
+        if host in node_ids and not is_manager(nodes_by_id[node_ids[host]]):
             errors.append(f"{host} is in the managers group but is a worker of the swarm: run site.yml first")
 
     def rank(host):
         node = nodes_by_id.get(node_ids.get(host), {})
-        status = node.get("ManagerStatus")
-        if not status:
+        if not is_manager(node):
             return 0
-        return 2 if status.get("Leader") else 1
+        return 2 if is_leader(node) else 1
 
     order = [h for h in selected if h in node_ids]
     order.sort(key=lambda h: (rank(h), selected.index(h)))
@@ -74,21 +80,17 @@ def node_loss_refusals(nodes: list, node_id: str) -> list[str]:
     node = next((n for n in nodes if n.get("ID") == node_id), None)
     if node is None:
         return [f"node {node_id or '(none)'} is not a node of this swarm"]
-    name = (node.get("Description") or {}).get("Hostname") or node_id
+    name = node_name(node)
     errors = []
-    state = ((node.get("Status") or {}).get("State") or "unknown").lower()
-    if state != "ready":
-        errors.append(f"node {name} is {state}, not ready")
-    if node.get("ManagerStatus"):
-        managers = [n for n in nodes if n.get("ManagerStatus")]
-        reachable = [n for n in managers if (n["ManagerStatus"].get("Reachability") or "").lower() == "reachable"]
+    if not node_is_up(node):
+        errors.append(f"node {name} is {node_state(node)}, not ready")
+    if is_manager(node):
+        managers = [n for n in nodes if is_manager(n)]
+        reachable = [n for n in managers if manager_reachable(n)]
         left = len([n for n in reachable if n.get("ID") != node_id])
         need = quorum(len(managers))
         if left < need:
-            others = sorted(
-                (n.get("Description") or {}).get("Hostname") or n.get("ID")
-                for n in managers if n not in reachable
-            )
+            others = sorted(node_name(n) for n in managers if n not in reachable)
             errors.append(
                 f"stopping manager {name} would leave {left} of the swarm's {len(managers)} managers reachable, "
                 f"below the quorum of {need}"

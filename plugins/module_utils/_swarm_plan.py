@@ -29,29 +29,19 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import (
+    SwarmOpsError,
+    manager_reachable,
+    node_hostname,
+    node_role,
+    node_state,
+)
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_observe import choose_manager, local_state
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_topology import quorum
 
 
-class SwarmPlanError(ValueError):
+class SwarmPlanError(SwarmOpsError):
     """Raised for input that cannot be planned from (wrong shape)."""
-
-
-def _node_role(node: dict) -> str:
-    return ((node.get("Spec") or {}).get("Role") or "worker").lower()
-
-
-def _node_hostname(node: dict) -> str:
-    return (node.get("Description") or {}).get("Hostname") or ""
-
-
-def _node_state(node: dict) -> str:
-    return ((node.get("Status") or {}).get("State") or "unknown").lower()
-
-
-def _manager_reachable(node: dict) -> bool:
-    status = node.get("ManagerStatus") or {}
-    return (status.get("Reachability") or "").lower() == "reachable"
 
 
 def _swarm(info: dict) -> dict:
@@ -277,11 +267,11 @@ def plan_cluster(
         if host not in unreachable and _local_state(hosts[host]) not in ("locked", "pending", "error"):
             continue
         for node in nodes:
-            if _node_hostname(node) == host:
+            if node_hostname(node) == host:
                 claimed.add(node.get("ID"))
 
-    manager_nodes = [n for n in nodes if _node_role(n) == "manager"]
-    quorum_sim = _Quorum(total=len(manager_nodes), reachable=sum(1 for n in manager_nodes if _manager_reachable(n)))
+    manager_nodes = [n for n in nodes if node_role(n) == "manager"]
+    quorum_sim = _Quorum(total=len(manager_nodes), reachable=sum(1 for n in manager_nodes if manager_reachable(n)))
     plan["managers_before"] = quorum_sim.total
     plan["reachable_before"] = quorum_sim.reachable
     if quorum_sim.reachable < quorum(quorum_sim.total):
@@ -308,11 +298,11 @@ def plan_cluster(
     demotions = []
     for host, node_id in plan["node_ids"].items():
         node = by_id[node_id]
-        have, want = _node_role(node), desired_role[host]
+        have, want = node_role(node), desired_role[host]
         if have == want:
             continue
         if want == "manager":
-            ready = _node_state(node) == "ready"
+            ready = node_state(node) == "ready"
             if quorum_sim.step(f"promoting {host}", 1, 1 if ready else 0):
                 plan["promote"].append({"host": host, "node_id": node_id})
         else:
@@ -323,34 +313,34 @@ def plan_cluster(
     if strays and not prune:
         warnings.append(
             "node(s) in the swarm but not in the inventory are kept (set swarm_cluster_prune_nodes to remove them): "
-            + ", ".join(f"{_node_hostname(n) or n.get('ID')} ({_node_role(n)}, {_node_state(n)})" for n in strays)
+            + ", ".join(f"{node_hostname(n) or n.get('ID')} ({node_role(n)}, {node_state(n)})" for n in strays)
         )
 
     # Managers that are gone cost no reachable vote: take them out first.
     if prune:
-        strays.sort(key=lambda n: (_node_role(n) == "manager" and _manager_reachable(n)))
-        for node in [n for n in strays if _node_role(n) == "manager" and not _manager_reachable(n)]:
-            label = _node_hostname(node) or node.get("ID")
+        strays.sort(key=lambda n: (node_role(n) == "manager" and manager_reachable(n)))
+        for node in [n for n in strays if node_role(n) == "manager" and not manager_reachable(n)]:
+            label = node_hostname(node) or node.get("ID")
             if quorum_sim.step(f"removing manager {label}", -1, 0):
-                plan["demote"].append({"host": None, "hostname": _node_hostname(node), "node_id": node["ID"]})
+                plan["demote"].append({"host": None, "hostname": node_hostname(node), "node_id": node["ID"]})
                 plan["remove"].append(
-                    {"hostname": _node_hostname(node), "node_id": node.get("ID"), "role": "manager", "state": _node_state(node)}
+                    {"hostname": node_hostname(node), "node_id": node.get("ID"), "role": "manager", "state": node_state(node)}
                 )
     for host, node in demotions:
-        if quorum_sim.step(f"demoting {host}", -1, -1 if _manager_reachable(node) else 0):
+        if quorum_sim.step(f"demoting {host}", -1, -1 if manager_reachable(node) else 0):
             plan["demote"].append({"host": host, "node_id": node["ID"]})
     if prune:
         for node in strays:
-            role = _node_role(node)
-            if role == "manager" and not _manager_reachable(node):
+            role = node_role(node)
+            if role == "manager" and not manager_reachable(node):
                 continue  # already planned above
             if role == "manager":
-                label = _node_hostname(node) or node.get("ID")
-                if not quorum_sim.step(f"removing manager {label}", -1, -1 if _manager_reachable(node) else 0):
+                label = node_hostname(node) or node.get("ID")
+                if not quorum_sim.step(f"removing manager {label}", -1, -1 if manager_reachable(node) else 0):
                     continue
-                plan["demote"].append({"host": None, "hostname": _node_hostname(node), "node_id": node["ID"]})
+                plan["demote"].append({"host": None, "hostname": node_hostname(node), "node_id": node["ID"]})
             plan["remove"].append(
-                {"hostname": _node_hostname(node), "node_id": node.get("ID"), "role": role, "state": _node_state(node)}
+                {"hostname": node_hostname(node), "node_id": node.get("ID"), "role": role, "state": node_state(node)}
             )
 
     # Demoting the entry itself would cut the play off from the swarm API:
@@ -360,7 +350,7 @@ def plan_cluster(
         staying = [
             h for h in managers
             if h in plan["node_ids"] and plan["node_ids"][h] not in demoted_ids and h != entry
-            and (_node_role(by_id[plan["node_ids"][h]]) == "manager" or any(p["host"] == h for p in plan["promote"]))
+            and (node_role(by_id[plan["node_ids"][h]]) == "manager" or any(p["host"] == h for p in plan["promote"]))
         ]
         if staying:
             plan["manage_via"] = staying[0]

@@ -27,6 +27,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence imp
     healthy_window,
     merge_healthchecks,
 )
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import SwarmOpsError
 
 HASH_LABEL = "io.swarmops.stack.hash"
 DEFINITION_LABEL = "io.swarmops.stack.definition"
@@ -37,7 +38,7 @@ _NAME = re.compile(r"[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*")
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-class StackDefinitionError(ValueError):
+class StackDefinitionError(SwarmOpsError):
     """The stack definition cannot be deployed as given."""
 
 

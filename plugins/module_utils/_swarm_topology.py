@@ -23,6 +23,8 @@ import re
 import typing as t
 from collections.abc import Iterable, Mapping
 
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import SwarmOpsError
+
 __all__ = [
     "DEFAULT_MANAGER_GROUP",
     "DEFAULT_MAX_RECOMMENDED_MANAGERS",
@@ -41,7 +43,7 @@ DEFAULT_MAX_RECOMMENDED_MANAGERS = 7
 _INTEGER_STRING = re.compile(r"-?[0-9]+")
 
 
-class SwarmTopologyError(ValueError):
+class SwarmTopologyError(SwarmOpsError):
     """Raised when a manager count or a host list is not usable."""
 
 

@@ -147,13 +147,18 @@ import traceback
 from ansible_collections.swarmops.ha.plugins.module_utils._docker_client import DockerException, RequestException, docker_api_client
 
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_api import read_state, wait_for_services
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import diagnosis, node_is_up
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import diagnosis
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import (
+    SwarmOpsError,
+    node_availability,
+    node_hostname,
+    node_is_up,
+    node_state,
+)
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_drain import (
-    DrainError,
     describe_drain,
     excluded_nodes,
     find_node,
-    node_availability,
     plan_drain,
     plan_rebalance,
     spec_excluding,
@@ -161,12 +166,6 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_drain import (
     spec_restored,
     tasks_on,
 )
-
-
-class Failed(Exception):
-    def __init__(self, message, **extra):
-        super().__init__(message)
-        self.extra = extra
 
 
 class NodeDrain:
@@ -201,7 +200,7 @@ class NodeDrain:
                                    attempt_since=time.time())
         if not result.converged:
             text = diagnosis(result.evaluation)
-            raise Failed(f"{what}:\n{text}", diagnosis=text)
+            raise SwarmOpsError(f"{what}:\n{text}", diagnosis=text)
 
     def poll(self, predicate, what):
         deadline = time.monotonic() + self.params["wait_timeout"]
@@ -210,7 +209,7 @@ class NodeDrain:
             if ok:
                 return
             if time.monotonic() >= deadline:
-                raise Failed(f"Timed out after {self.params['wait_timeout']}s waiting for {what}; last seen: {seen}")
+                raise SwarmOpsError(f"Timed out after {self.params['wait_timeout']}s waiting for {what}; last seen: {seen}")
             time.sleep(self.params["poll_interval"])
 
     def elapsed(self):
@@ -228,7 +227,7 @@ class NodeDrain:
         if before == "drain" and not plan["moves"] and not tasks_on(target_id, tasks) and not leftovers:
             return dict(result, changed=False, availability="drain")
         if plan["problems"] and before != "drain":
-            raise Failed(
+            raise SwarmOpsError(
                 f"Refusing to drain {plan['node']}: the other active nodes ({len(plan['remaining_nodes'])}: "
                 f"{', '.join(plan['remaining_nodes']) or 'none'}) can not hold its tasks; nothing was changed.\n- "
                 + "\n- ".join(plan["problems"]), plan=plan)
@@ -248,7 +247,7 @@ class NodeDrain:
             try:
                 self.gate([move["service_id"]], f"Moving {move['service']} off {plan['node']} failed; the services "
                                                 "moved so far were put back and the node is still active")
-            except Failed:
+            except SwarmOpsError:
                 for done in moved:
                     self.update_service(done["service_id"], lambda spec: spec_restored(spec, target_id))
                 raise
@@ -274,7 +273,7 @@ class NodeDrain:
         target_id, before = target["ID"], node_availability(target)
         leftovers = [s["ID"] for s in services if target_id in excluded_nodes(s)]
         changed = before != "active" or bool(leftovers)
-        result = dict(node=(target.get("Description") or {}).get("Hostname"), node_id=target_id, moved=[],
+        result = dict(node=node_hostname(target), node_id=target_id, moved=[],
                       rebalanced=[], availability="active",
                       diff=dict(before=dict(availability=before), after=dict(availability="active")))
         check = self.client.module.check_mode
@@ -288,8 +287,7 @@ class NodeDrain:
 
         def ready():
             node = self.node(target_id)
-            state = (node.get("Status") or {}).get("State")
-            return node_is_up(node), f"node state {state}"
+            return node_is_up(node), f"node state {node_state(node)}"
 
         if not check:
             self.poll(ready, f"{result['node']} to be ready before rebalancing")
@@ -329,9 +327,7 @@ def main():
             result = drain.drain()
         else:
             result = drain.activate()
-    except DrainError as exc:
-        client.fail(str(exc), elapsed=drain.elapsed())
-    except Failed as exc:
+    except SwarmOpsError as exc:
         client.fail(str(exc), elapsed=drain.elapsed(), **exc.extra)
     except (DockerException, RequestException) as exc:
         client.fail(f"Docker API error while changing node {client.module.params['node']}: {exc}",

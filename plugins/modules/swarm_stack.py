@@ -171,6 +171,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_api import (
     wait_for_services,
 )
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import diagnosis, failing_tasks, summary
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import SwarmOpsError
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_stack import (
     StackDefinitionError,
     apply_update_defaults,
@@ -235,18 +236,16 @@ class StackDeployer:
         command.append(self.name)
         rc, out, err = self.module.run_command(command)
         if rc != 0:
-            self.client.fail(
-                f"docker stack deploy of {self.name} failed (rc {rc}): {err.strip() or out.strip()}", **self.results
-            )
+            raise SwarmOpsError(f"docker stack deploy of {self.name} failed (rc {rc}): {err.strip() or out.strip()}")
 
     def remove(self):
         rc, out, err = self.module.run_command([self.params["docker_cli"], "stack", "rm", self.name])
         if rc != 0:
-            self.client.fail(f"docker stack rm {self.name} failed (rc {rc}): {err.strip() or out.strip()}", **self.results)
+            raise SwarmOpsError(f"docker stack rm {self.name} failed (rc {rc}): {err.strip() or out.strip()}")
         deadline = time.monotonic() + self.params["wait_timeout"]
         while list_services(self.client, stack=self.name):
             if time.monotonic() > deadline:
-                self.client.fail(f"services of stack {self.name} still exist {self.params['wait_timeout']}s after docker stack rm")
+                raise SwarmOpsError(f"services of stack {self.name} still exist {self.params['wait_timeout']}s after docker stack rm")
             time.sleep(self.params["poll_interval"])
 
     def roll_back(self, before, plan):
@@ -328,7 +327,7 @@ class StackDeployer:
         self.results["failing_tasks"] = failing_tasks(result.evaluation)
         why = "failed" if result.failed else f"did not become healthy within {self.params['wait_timeout']}s"
         if not changes or not self.params["rollback_on_failure"]:
-            self.client.fail(f"Stack {self.name} {why}:\n{text}", **self.results)
+            raise SwarmOpsError(f"Stack {self.name} {why}:\n{text}")
         done = self.roll_back(before_specs, plan)
         self.results["rolled_back"] = True
         self.results["rollback"] = done
@@ -338,10 +337,9 @@ class StackDeployer:
             self.results["services"] = summary(after.evaluation)
         settled = "and the previous version is healthy again" if after is None or after.converged else (
             "but the previous version is not healthy either:\n" + diagnosis(after.evaluation))
-        self.client.fail(
+        raise SwarmOpsError(
             f"Stack {self.name} {why}; rolled back ({', '.join(done) or 'nothing to undo'}) {settled}.\n"
-            f"What failed:\n{text}",
-            **self.results,
+            f"What failed:\n{text}"
         )
 
 
@@ -379,6 +377,8 @@ def main():
             deployer.absent()
     except StackDefinitionError as exc:
         client.fail(f"Nothing was deployed: {exc}", **deployer.results)
+    except SwarmOpsError as exc:
+        client.fail(str(exc), **deployer.results)
     except (DockerException, RequestException) as exc:
         client.fail(f"Can not deploy stack {deployer.name}: {to_native(exc)}", exception=traceback.format_exc(),
                     **deployer.results)

@@ -1119,5 +1119,6 @@ def test_module_util_is_pure():
         elif isinstance(item, ast.ImportFrom):
             imported.add(item.module or "")
     assert imported <= {"__future__", "copy", "json",
-                        "ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence"}
+                        "ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence",
+                        "ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects"}
     assert "# This module util is PRIVATE to the swarmops.ha collection" in source.splitlines()[4]

@@ -1,0 +1,123 @@
+# Copyright (c) 2026 swarmops.ha contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Unit tests of the swarm_node_drain module's failure paths: what it puts back when a gate fails.
+
+The Docker API is a recorder of the updates the module posts (these are unit
+tests of its decisions; the uptime scenario drains real nodes): the module's
+names for read_state, wait_for_services and the drain plan are swapped for
+fakes that say what the swarm would.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import WaitResult
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_drain import EXCLUDED_LABEL, SAVED_LABEL
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import SwarmOpsError
+from ansible_collections.swarmops.ha.plugins.modules import swarm_node_drain
+
+NODE = {"ID": "node-w1", "Version": {"Index": 5}, "Spec": {"Availability": "active", "Role": "worker"},
+        "Description": {"Hostname": "worker1"}, "Status": {"State": "ready"}}
+
+
+def service(name):
+    return {"ID": f"id-{name}", "Version": {"Index": 1},
+            "Spec": {"Name": name, "Labels": {}, "TaskTemplate": {"ContainerSpec": {"Image": "x:1"}, "Placement": {}},
+                     "Mode": {"Replicated": {"Replicas": 2}}}}
+
+
+def converged(ok):
+    evaluation = {"services": [{"name": "demo_api", "converged": ok, "failed": "" if ok else "task failed",
+                                "reasons": [] if ok else ["1 of 2 running"], "failing_tasks": [], "starting_tasks": []}]}
+    return WaitResult(ok, not ok, evaluation, 1.0)
+
+
+class Client:
+    def __init__(self, services, node=NODE, **params):
+        self.services = {s["ID"]: s for s in services}
+        self.node = dict(node)
+        self.posted = []
+        self.module = type("Module", (), {})()
+        self.module.check_mode = False
+        self.module.params = dict(dict(node="worker1", state="drained", rebalance=True, wait_timeout=5,
+                                       poll_interval=0, min_healthy_time=5), **params)
+
+    def get_json(self, path, *args, **kwargs):
+        if path == "/services/{0}":
+            return self.services[args[0]]
+        if path == "/nodes/{0}":
+            return self.node
+        raise AssertionError(path)
+
+    def post_json(self, path, *args, data=None, params=None):
+        self.posted.append((path, args[0], data))
+        if path == "/services/{0}/update":
+            self.services[args[0]] = dict(self.services[args[0]], Spec=data)
+        else:
+            self.node = dict(self.node, Spec=data)
+
+    def excluded(self, service_id):
+        return self.services[service_id]["Spec"].get("Labels", {}).get(EXCLUDED_LABEL)
+
+
+def install(monkeypatch, client, gates, moves):
+    plan = {"node": "worker1", "moves": [{"service_id": f"id-{m}", "service": m} for m in moves], "problems": [],
+            "remaining_nodes": ["worker2"]}
+    monkeypatch.setattr(swarm_node_drain, "read_state",
+                        lambda c, **k: (list(client.services.values()), [], [client.node]))
+    monkeypatch.setattr(swarm_node_drain, "plan_drain", lambda *a: plan)
+    monkeypatch.setattr(swarm_node_drain, "describe_drain", lambda p: "moves")
+    results = list(gates)
+    monkeypatch.setattr(swarm_node_drain, "wait_for_services", lambda *a, **k: results.pop(0))
+    monkeypatch.setattr(swarm_node_drain.time, "sleep", lambda seconds: None)
+
+
+def test_a_move_that_fails_its_gate_puts_back_every_service_moved_and_leaves_the_node_active(monkeypatch):
+    client = Client([service("demo_web"), service("demo_api")])
+    # The pre-flight gate, demo_web's move, then demo_api's move fails.
+    install(monkeypatch, client, [converged(True), converged(True), converged(False)], ["demo_web", "demo_api"])
+    with pytest.raises(SwarmOpsError) as excinfo:
+        swarm_node_drain.NodeDrain(client).drain()
+    assert str(excinfo.value).startswith("Moving demo_api off worker1 failed; the services moved so far were put back "
+                                         "and the node is still active:\nservice demo_api: task failed")
+    assert client.excluded("id-demo_web") is None and client.excluded("id-demo_api") is None
+    assert [p[1] for p in client.posted] == ["id-demo_web", "id-demo_api", "id-demo_web", "id-demo_api"]
+    assert client.node["Spec"]["Availability"] == "active"
+
+
+def test_services_not_converged_before_the_drain_stop_it_before_any_change(monkeypatch):
+    client = Client([service("demo_web")])
+    install(monkeypatch, client, [converged(False)], ["demo_web"])
+    with pytest.raises(SwarmOpsError, match="^Not draining worker1: services to move are not converged and healthy now; "
+                                            "nothing was changed"):
+        swarm_node_drain.NodeDrain(client).drain()
+    assert client.posted == []
+
+
+def test_a_refused_plan_changes_nothing(monkeypatch):
+    client = Client([service("demo_web")])
+    install(monkeypatch, client, [], ["demo_web"])
+    monkeypatch.setattr(swarm_node_drain, "plan_drain", lambda *a: {
+        "node": "worker1", "moves": [], "problems": ["demo_web: no node left"], "remaining_nodes": []})
+    with pytest.raises(SwarmOpsError) as excinfo:
+        swarm_node_drain.NodeDrain(client).drain()
+    assert "Refusing to drain worker1: the other active nodes (0: none) can not hold its tasks; nothing was changed." \
+        in str(excinfo.value)
+    assert excinfo.value.extra["plan"]["problems"] == ["demo_web: no node left"]
+    assert client.posted == []
+
+
+def test_a_rebalance_that_fails_its_gate_still_takes_its_forced_update_back(monkeypatch):
+    client = Client([service("demo_api")], state="active")
+    install(monkeypatch, client, [converged(False)], [])
+    monkeypatch.setattr(swarm_node_drain, "plan_rebalance", lambda *a: [{"service_id": "id-demo_api", "service": "demo_api"}])
+    with pytest.raises(SwarmOpsError, match="^Rebalancing demo_api failed"):
+        swarm_node_drain.NodeDrain(client).activate()
+    assert len(client.posted) == 2  # the forced update, then the spec put back
+    forced, restored = (p[2] for p in client.posted)
+    assert forced["UpdateConfig"]["Order"] == "start-first" and SAVED_LABEL in forced["Labels"]
+    # Its own update settings and labels are back (the replacement counter stays: lowering it would update again).
+    assert "UpdateConfig" not in restored and restored["Labels"] == {}
