@@ -10,8 +10,9 @@ version_added: 0.1.0
 short_description: Ordered, quorum-safe plan that brings a swarm to the inventory
 description:
   - Takes the observed state of the inventory's hosts (their C(docker info) swarm section, as
-    P(swarmops.ha.swarm_hosts#filter) gives it, and the node list read through a manager with quorum) and returns the changes that bring the swarm to the inventory, in a safe order
-    (init, joins with managers first, promotions before demotions, removals).
+    P(swarmops.ha.swarm_hosts#filter) gives it, and the node list read through a manager with quorum) and returns
+    the changes that bring the swarm to the inventory, in a safe order (init, joins with managers first, promotions
+    before demotions, removals).
   - Refuses (in RV(_value.errors)) a plan under which the reachable managers would fall below the Raft quorum at any
     step, a host in another swarm, a locked manager, and initialising a swarm while a manager does not answer.
 positional: managers, workers, prune

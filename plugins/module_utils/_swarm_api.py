@@ -15,13 +15,13 @@ import time
 from ansible_collections.swarmops.ha.plugins.module_utils._docker_client import DockerException, RequestException
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import (
     service_image,
-    service_name,
     running_health,
     service_watch,
     stop_grace_period,
     service_window,
     wait_for_convergence,
 )
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import service_name
 
 STACK_LABEL = "com.docker.stack.namespace"
 

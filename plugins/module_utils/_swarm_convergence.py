@@ -33,11 +33,10 @@ import typing as t
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import (  # noqa: F401 (the accessors, also read from here)
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import (
     node_availability,
     node_hostname,
     node_is_up,
-    node_labels,
     service_name,
 )
 
@@ -186,11 +185,9 @@ def healthy_window(health: dict | None) -> float:
     return max(MIN_HEALTHY_FLOOR, 2.0 * health["interval"] * health["retries"])
 
 
-
 def service_image(service: dict) -> str:
     image = (((service.get("Spec") or {}).get("TaskTemplate") or {}).get("ContainerSpec") or {}).get("Image") or ""
     return image.split("@", 1)[0]
-
 
 
 _UNKNOWN_KEY = object()
@@ -260,8 +257,6 @@ def constraint_matches(node: dict, constraint: str) -> bool:
 def constraints_of(service: dict) -> list[str]:
     placement = ((service.get("Spec") or {}).get("TaskTemplate") or {}).get("Placement") or {}
     return list(placement.get("Constraints") or [])
-
-
 
 
 def matching_nodes(service: dict, nodes: list[dict]) -> list[dict]:

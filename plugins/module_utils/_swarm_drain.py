@@ -23,12 +23,12 @@ from __future__ import annotations
 import copy
 import json
 
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import SwarmOpsError, node_name  # noqa: F401
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import (
-    eligible_nodes,
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import eligible_nodes, service_mode
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import (
+    SwarmOpsError,
     node_availability,
     node_is_up,
-    service_mode,
+    node_name,
     service_name,
 )
 

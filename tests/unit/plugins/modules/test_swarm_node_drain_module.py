@@ -36,9 +36,9 @@ def converged(ok):
 
 
 class Client:
-    def __init__(self, services, node=NODE, **params):
+    def __init__(self, services, **params):
         self.services = {s["ID"]: s for s in services}
-        self.node = dict(node)
+        self.node = dict(NODE)
         self.posted = []
         self.module = type("Module", (), {})()
         self.module.check_mode = False
