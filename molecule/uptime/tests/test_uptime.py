@@ -386,6 +386,48 @@ def test_a_drill_that_would_cost_the_quorum_is_refused_before_any_change():
     settled()
 
 
+def engine_role(tmp_path, max_size_on_worker1):
+    """The docker_engine role on every swarm host; only worker1's daemon.json changes, so only its engine restarts."""
+    play = tmp_path / "engine.yml"
+    play.write_text(yaml.safe_dump([{
+        "name": "The engine role, one engine to restart", "hosts": "swarm_managers:swarm_workers", "gather_facts": False,
+        "vars": {"docker_engine_log_opts": {
+            "max-size": f"{{{{ '{max_size_on_worker1}' if inventory_hostname == 'worker1' else '10m' }}}}",
+            "max-file": "3"}},
+        "roles": [{"role": "swarmops.ha.docker_engine"}],
+    }]))
+    return playbook(str(play))
+
+
+def test_the_engine_restart_of_a_node_loses_no_request(tmp_path):
+    # A daemon.json change restarts the engine: drained first through another
+    # manager, its servers out of rotation, back once Ready and healthy.
+    managers_reachable()
+    settled()
+    try:
+        with MaintWatch() as maint, Load(VIP_URL, interval=0.05, timeout=10, max_seconds=600) as load:
+            changed = engine_role(tmp_path, "11m")
+        assert changed.returncode == 0, output(changed)
+        restarts = [line for line in changed.stdout.splitlines()
+                    if line.startswith("TASK [swarmops.ha.docker_engine : Restart the engine]")]
+        assert len(restarts) == 1, output(changed)
+        assert "Move the node's tasks elsewhere, healthy, then drain it" in changed.stdout, output(changed)
+        assert "11m" in lab_docker("exec", f"{LAB}-worker1", "cat", "/etc/docker/daemon.json").stdout
+        figures = load.figures()
+        print(f"engine restart of worker1 under load: {figures}; MAINT seen {sorted(maint.maint)}")
+        assert figures["sent"] > 50 and figures["failed"] == 0, figures
+        assert {node for _, node in maint.maint} == {"worker1"}, maint.maint
+        assert maint.check(["worker1"]) == []
+    finally:
+        restored = engine_role(tmp_path, "10m")
+    assert restored.returncode == 0, output(restored)
+    assert set(swarm_snapshot()[0].values()) == {"active"}
+    for lb in LBS:
+        left = {b: [n for n, st in members.items() if st == "MAINT"] for b, members in haproxy_servers(lb).items()}
+        assert not any(left.values()), (lb, left)
+    settled()
+
+
 def test_rolling_maintenance_loses_no_request_and_no_replica():
     managers_reachable()
     settled()
