@@ -268,7 +268,7 @@ def test_drain_that_does_not_fit_is_refused_before_any_change(tmp_path):
         render_backends(tmp_path)
 
 
-def test_maintenance_is_refused_while_a_manager_is_unreachable():
+def test_maintenance_and_a_drill_are_refused_while_a_manager_is_unreachable():
     before = swarm_snapshot()
     lab_docker("stop", "-t", "5", f"{LAB}-manager3")
     try:
@@ -279,6 +279,23 @@ def test_maintenance_is_refused_while_a_manager_is_unreachable():
         availability, versions = swarm_snapshot()
         assert availability == {**before[0], "manager3": availability["manager3"]}
         assert versions == before[1]
+
+        # The inventory has three managers, so 3 - 1 would keep the quorum of 2; with
+        # manager3 already down, stopping manager2 leaves one: the swarm's view counts.
+        def manager3_unreachable():
+            seen = {n["Description"]["Hostname"]: n.get("ManagerStatus", {}).get("Reachability")
+                    for n in nodes(via="manager1")}
+            return seen.get("manager3") == "unreachable", seen
+        wait_for(manager3_unreachable, "the swarm to see manager3 unreachable", timeout=90)
+        drill = playbook("playbooks/failover_drill.yml", "-e", "failover_drill_node=manager2")
+        text = " ".join(drill.stdout.split())
+        assert drill.returncode != 0, output(drill)
+        assert "Refusing the drill on manager2, nothing was changed" in text, output(drill)
+        assert ("stopping manager manager2 would leave 1 of the swarm's 3 managers reachable, below the quorum of 2 "
+                "(manager3 already unreachable)") in text, output(drill)
+        assert "TASK [Stop the node's Docker engine" not in drill.stdout, output(drill)
+        assert swarm("manager2", "info", "--format", "{{.Swarm.LocalNodeState}}").strip() == "active"
+        assert swarm_snapshot() == (availability, versions)
     finally:
         lab_docker("start", f"{LAB}-manager3")
     managers_reachable()
@@ -358,32 +375,6 @@ class MaintWatch:
                     problems.append(f"{node}: a task began to stop {maint - first_stop:.1f}s before it was MAINT on {lb}")
             window_start = self.ready.get(node, window_start)
         return problems
-
-
-def test_a_drill_that_would_cost_the_quorum_is_refused_before_any_change():
-    # The inventory has three managers, so 3 - 1 would keep the quorum of 2; with
-    # manager1 already down, stopping manager2 leaves one: the swarm's view counts.
-    lab_docker("stop", "-t", "5", f"{LAB}-manager1")
-    try:
-        def manager1_unreachable():
-            seen = {n["Description"]["Hostname"]: n.get("ManagerStatus", {}).get("Reachability")
-                    for n in nodes(via="manager2")}
-            return seen.get("manager1") == "unreachable", seen
-        wait_for(manager1_unreachable, "the swarm to see manager1 unreachable", timeout=90)
-        before = swarm_snapshot()
-        result = playbook("playbooks/failover_drill.yml", "-e", "failover_drill_node=manager2")
-        text = " ".join(result.stdout.split())
-        assert result.returncode != 0, output(result)
-        assert "Refusing the drill on manager2, nothing was changed" in text, output(result)
-        assert ("stopping manager manager2 would leave 1 of the swarm's 3 managers reachable, below the quorum of 2 "
-                "(manager1 already unreachable)") in text, output(result)
-        assert "TASK [Stop the node's Docker engine" not in result.stdout, output(result)
-        assert swarm("manager2", "info", "--format", "{{.Swarm.LocalNodeState}}").strip() == "active"
-        assert swarm_snapshot() == before
-    finally:
-        lab_docker("start", f"{LAB}-manager1")
-    managers_reachable()
-    settled()
 
 
 def engine_role(tmp_path, max_size_on_worker1):
