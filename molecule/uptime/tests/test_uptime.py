@@ -115,7 +115,7 @@ def managers_reachable():
     return wait_for(check, "every manager reachable")
 
 
-def settled(samples=4, interval=3, timeout=240):
+def settled(samples=3, interval=2, timeout=240):
     """Wait until every service has all its replicas running, seen by the leader on consecutive samples."""
     deadline = time.monotonic() + timeout
     streak, last = 0, None
