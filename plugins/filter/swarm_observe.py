@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The hosts' swarm state and the manager to work through; the documentation lives in swarm_hosts.yml, swarm_manager.yml and swarm_role.yml."""
+"""The hosts' swarm state and the manager to work through; the documentation lives in swarm_hosts.yml, swarm_manager.yml,
+swarm_manager_lost.yml, swarm_managers_left.yml and swarm_role.yml."""
 
 from __future__ import annotations
 
@@ -16,8 +17,12 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_observe import 
     choose_manager,
     explain,
     host_swarm,
+    manager_lost,
+    managers_left,
+    qualifying_managers,
     role_of,
 )
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import SwarmOpsError
 
 
 def _hosts(name, value):
@@ -61,17 +66,29 @@ def swarm_manager(hostvars, candidates, exclude=None, avoid=None, quorum=True):
     except TypeError as exc:
         raise AnsibleFilterError(f"swarm_manager: quorum must be a boolean, got {quorum!r}") from exc
     swarms, unobserved = _observations(hostvars, candidates)
-    host, reasons = choose_manager(
-        candidates,
-        swarms,
-        exclude=_hosts("exclude", exclude),
-        avoid=_hosts("avoid", avoid),
-        quorum=quorum,
-        unobserved=unobserved,
-    )
+    options = {"exclude": _hosts("exclude", exclude), "avoid": _hosts("avoid", avoid), "quorum": quorum,
+               "unobserved": unobserved}
+    host, reasons = choose_manager(candidates, swarms, **options)
     if not candidates:
         reasons = {"the candidate list": "is empty"}
-    return {"host": host or "", "why": explain(reasons)}
+    return {"host": host or "", "why": explain(reasons), "hosts": qualifying_managers(candidates, swarms, **options)[0]}
+
+
+def swarm_manager_lost(result):
+    """Why a step through a manager got no answer from it; '' when it answered (even with a refusal)."""
+    if not isinstance(result, Mapping):
+        raise AnsibleFilterError(f"swarm_manager_lost expects a registered result, got {type(result).__name__}")
+    return manager_lost(result)
+
+
+def swarm_managers_left(step, managers):
+    """The managers to go on through after a step that tried them in turn; fails when none answered."""
+    if not isinstance(step, Mapping):
+        raise AnsibleFilterError(f"swarm_managers_left expects a registered result, got {type(step).__name__}")
+    try:
+        return managers_left(step, _hosts("managers", managers))
+    except SwarmOpsError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
 
 
 def swarm_role(result):
@@ -83,4 +100,10 @@ def swarm_role(result):
 
 class FilterModule:
     def filters(self):
-        return {"swarm_hosts": swarm_hosts, "swarm_manager": swarm_manager, "swarm_role": swarm_role}
+        return {
+            "swarm_hosts": swarm_hosts,
+            "swarm_manager": swarm_manager,
+            "swarm_manager_lost": swarm_manager_lost,
+            "swarm_managers_left": swarm_managers_left,
+            "swarm_role": swarm_role,
+        }

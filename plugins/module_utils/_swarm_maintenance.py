@@ -13,6 +13,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import 
     is_leader,
     is_manager,
     manager_reachable,
+    node_availability,
     node_is_up,
     node_name,
     node_state,
@@ -31,7 +32,9 @@ def plan_maintenance(nodes: list, hosts: dict, managers: list, selected: list | 
     ``hosts``: per inventory host, its ``docker info .Swarm`` (None when it did not answer).
     ``managers``: the inventory's managers. ``selected``: the hosts to maintain (all when empty).
     Returns ``order`` (workers, then managers, the leader last), ``node_ids``
-    (host to node ID) and ``errors`` (a maintenance with errors must not start).
+    (host to node ID), ``hostnames`` (host to the node's hostname in the swarm,
+    as the load balancers name it), ``availability`` (host to the node's
+    availability now) and ``errors`` (a maintenance with errors must not start).
     """
     errors = []
     selected = list(selected or hosts)
@@ -68,7 +71,13 @@ def plan_maintenance(nodes: list, hosts: dict, managers: list, selected: list | 
 
     order = [h for h in selected if h in node_ids]
     order.sort(key=lambda h: (rank(h), selected.index(h)))
-    return {"order": order, "node_ids": node_ids, "errors": errors}
+    return {
+        "order": order,
+        "node_ids": node_ids,
+        "hostnames": {h: node_name(nodes_by_id[i]) for h, i in node_ids.items()},
+        "availability": {h: node_availability(nodes_by_id[i]) for h, i in node_ids.items()},
+        "errors": errors,
+    }
 
 
 def node_loss_refusals(nodes: list, node_id: str) -> list[str]:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import SwarmOpsError
+
 # The name observe.yml registers its result under.
 OBSERVED_VAR = "docker_engine_observed"
 
@@ -90,41 +92,114 @@ def manager_refusal(swarm: Mapping | None, quorum: bool = True) -> str | None:
     return None
 
 
-def choose_manager(
+def qualifying_managers(
     candidates,
     swarms: Mapping,
     exclude=(),
     avoid=(),
     quorum: bool = True,
     unobserved=(),
-) -> tuple[str | None, dict[str, str]]:
-    """The first candidate a run can work through, and why each one before it could not.
+) -> tuple[list[str], dict[str, str]]:
+    """The candidates a run can work through, best first, and why each other one can not.
 
     ``swarms``: host to its swarm section (``host_swarm``); a host missing from it
     did not answer.  ``exclude``: hosts never chosen (a node being stopped).
-    ``avoid``: hosts chosen only when no other qualifies (a node being
-    maintained: its own drain would be judged by itself).  ``quorum``: the
-    manager must have quorum (every change does; a recovery from quorum loss
-    does not).  Returns ``(host, reasons)``: ``host`` is ``None`` when none
-    qualifies, ``reasons`` maps each refused candidate to why.
+    ``avoid``: hosts that come last, after every other one that qualifies (a
+    node being maintained: its own drain would be judged by itself).
+    ``quorum``: the manager must have quorum (every change does; a recovery from
+    quorum loss does not).  Returns ``(hosts, reasons)``: ``reasons`` maps each
+    refused candidate to why.
     """
     reasons: dict[str, str] = {}
-    fallback = None
+    chosen, last = [], []
     for host in dict.fromkeys(candidates):
         if host in exclude:
             reasons[host] = "is excluded"
-            continue
-        if host in unobserved:
+        elif host in unobserved:
             reasons[host] = "was not observed in this play"
-            continue
-        why = manager_refusal(swarms.get(host), quorum=quorum)
-        if why:
+        elif why := manager_refusal(swarms.get(host), quorum=quorum):
             reasons[host] = why
-        elif host in avoid:
-            fallback = fallback or host
         else:
-            return host, reasons
-    return fallback, reasons
+            (last if host in avoid else chosen).append(host)
+    return chosen + last, reasons
+
+
+def choose_manager(candidates, swarms: Mapping, **options) -> tuple[str | None, dict[str, str]]:
+    """The first of ``qualifying_managers`` (``None`` when none qualifies), and why each refused one could not."""
+    hosts, reasons = qualifying_managers(candidates, swarms, **options)
+    if hosts and hosts[0] not in options.get("avoid", ()):
+        # Only the candidates before the chosen one matter to the reader.
+        order = list(dict.fromkeys(candidates))
+        reasons = {h: why for h, why in reasons.items() if order.index(h) < order.index(hosts[0])}
+    return (hosts[0] if hosts else None), reasons
+
+
+# What an API call through a manager says when that manager, not the request,
+# is the problem: its engine or its host went away, or its swarm has no Raft
+# leader (an election is under way, or the quorum is lost).
+_LOST_MANAGER_SIGNS = (
+    "does not have a leader",
+    "no leader",
+    "not a swarm manager",
+    "not part of a swarm",
+    "error connecting",
+    "cannot connect to the docker daemon",
+    "connection aborted",
+    "connection refused",
+    "context deadline exceeded",
+    "read timed out",
+)
+
+
+def manager_lost(result) -> str:
+    """Why a step through a manager got no answer from it (a sentence without subject); empty when it answered.
+
+    ``result``: one registered result of a step delegated to the manager.  A
+    step that answered, even with a refusal, is the answer to heed; one whose
+    host did not answer, whose module died before it could say anything, or
+    whose engine or swarm could not serve the request is to be asked of
+    another manager.  The step's ``failed_when`` turns ``failed`` off for a lost
+    manager (so that the loop goes on), so a result it judged
+    (``failed_when_result``) is read by its message too.
+    """
+    if not isinstance(result, Mapping):
+        return ""
+    msg = str(result.get("msg") or "").strip()
+    first = msg.splitlines()[0] if msg else ""
+    if result.get("unreachable"):
+        return f"does not answer ({first or 'unreachable'})"
+    if not (result.get("failed") or "failed_when_result" in result) or not msg:
+        return ""
+    # ansible-core before 2.19 says MODULE FAILURE; later ones that the result could not be read.
+    if msg.startswith(("MODULE FAILURE", "Module result deserialization failed")):
+        return f"died in the middle of the step (rc {result.get('rc', '?')})"
+    if any(sign in msg.lower() for sign in _LOST_MANAGER_SIGNS):
+        return f"could not serve the step ({first})"
+    return ""
+
+
+def managers_left(step, managers) -> list[str]:
+    """The managers to go on through after a step tried them in turn: the one that answered first.
+
+    ``step``: the step's registered result (a loop over the managers that stops
+    at the first answer); ``managers``: the list it looped over.  Managers whose
+    host did not answer, or whose module died, are dropped; one that could not
+    serve the step (no Raft leader yet) stays, after the one that answered.  A
+    skipped step leaves the list as it is.  Raises ``SwarmOpsError`` naming each
+    manager tried and why when none answered.
+    """
+    managers = list(dict.fromkeys(managers))
+    if not isinstance(step, Mapping) or step.get("skipped") or "results" not in step:
+        return managers
+    lost: dict[str, str] = {}
+    for item in step.get("results") or []:
+        host = item.get(item.get("ansible_loop_var") or "item")
+        why = manager_lost(item)
+        if not why:
+            gone = {h for h, w in lost.items() if not w.startswith("could not serve")}
+            return [host] + [m for m in managers if m != host and m not in gone]
+        lost[host] = why
+    raise SwarmOpsError("no manager with quorum answered: " + (explain(lost) or "there was no manager to ask"))
 
 
 def explain(reasons: Mapping) -> str:

@@ -402,7 +402,7 @@ def test_the_engine_restart_of_a_node_loses_no_request(tmp_path):
         restarts = [line for line in changed.stdout.splitlines()
                     if line.startswith("TASK [swarmops.ha.docker_engine : Restart the engine]")]
         assert len(restarts) == 1, output(changed)
-        assert "Move the node's tasks elsewhere, healthy, then drain it" in changed.stdout, output(changed)
+        assert "Move the node's tasks elsewhere, one service at a time and healthy, then drain it" in changed.stdout, output(changed)
         assert "11m" in lab_docker("exec", f"{LAB}-worker1", "cat", "/etc/docker/daemon.json").stdout
         figures = load.figures()
         print(f"engine restart of worker1 under load: {figures}; MAINT seen {sorted(maint.maint)}")
@@ -458,6 +458,53 @@ def test_rolling_maintenance_loses_no_request_and_no_replica():
         assert max(counts) - min(counts) <= 1, (name, per_node)
     totals = [sum(per_node.get(n, 0) for per_node in per_service.values()) for n in NODES]
     assert max(totals) - min(totals) <= 1, per_service
+
+
+def test_maintenance_goes_on_through_another_manager_when_its_manager_dies():
+    """The manager the run works through is killed while it drains worker1: the run goes on through another."""
+    managers_reachable()
+    settled()
+    via = MANAGERS[0]  # swarmops.ha.swarm_manager's choice: the first manager with quorum, not the node itself
+    was_leader = leader() == via
+    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
+    command = [str(BIN / "ansible-playbook"), "-i", INVENTORY, "playbooks/rolling_maintenance.yml",
+               "-e", '{"rolling_maintenance_nodes": ["worker1", "worker2"]}']
+    lines, killed_at = [], None
+    try:
+        with Load(VIP_URL, interval=0.05, timeout=10, max_seconds=900) as load:
+            with subprocess.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True) as run:
+                started = time.monotonic()
+                for line in run.stdout:
+                    lines.append(line)
+                    if killed_at is None and line.startswith(
+                            "TASK [swarmops.ha.docker_engine : Move the node's tasks elsewhere"):
+                        time.sleep(3)  # in the middle of the drain
+                        lab_docker("kill", f"{LAB}-{via}")
+                        killed_at = time.monotonic() - started
+                    assert time.monotonic() - started < 900, "the maintenance run took more than 900 s"
+                returncode = run.wait(timeout=60)
+                if killed_at is not None:
+                    # Back for the next node, whose pre-flight wants every manager reachable.
+                    lab_docker("start", f"{LAB}-{via}")
+        text = "".join(lines)
+        assert killed_at is not None, text[-5000:]
+        assert returncode == 0, text[-5000:]
+        said = " ".join(text.split())
+        assert "Maintained, one at a time: worker1, worker2" in said, text[-5000:]
+        drain = text[text.index("TASK [swarmops.ha.docker_engine : Move the node's tasks elsewhere"):]
+        drain = drain[:drain.index("\nTASK [")]
+        assert f"(item={via})" in drain, drain[-3000:]
+        assert any(f"(item={m})" in drain for m in MANAGERS if m != via), drain[-3000:]
+        figures = load.figures()
+        print(f"{via} (leader: {was_leader}) killed {killed_at:.0f}s into the run, in worker1's drain; "
+              f"the run went on through another manager; under load: {figures}")
+        assert figures["sent"] > 100 and figures["failed"] == 0, figures
+    finally:
+        lab_docker("start", f"{LAB}-{via}", check=False)
+    managers_reachable()
+    assert set(swarm_snapshot()[0].values()) == {"active"}
+    settled()
 
 
 def test_failover_drill_keeps_serving():

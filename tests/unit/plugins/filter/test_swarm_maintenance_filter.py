@@ -47,6 +47,7 @@ class TestFilter:
         assert swarm_maintenance_plan(nodes(), hosts(), MANAGERS) == plan_maintenance(nodes(), hosts(), MANAGERS)
         assert swarm_maintenance_plan(nodes(), hosts(), MANAGERS) == {
             "order": HEALTHY_ORDER, "node_ids": ID, "errors": [],
+            "hostnames": {h: h for h in ID}, "availability": {h: "active" for h in ID},
         }
 
     def test_passes_the_arguments_through_as_lists(self, monkeypatch):
@@ -81,7 +82,8 @@ class TestFilter:
         assert result["errors"] == ["worker1 does not answer"]
 
     def test_empty_inputs(self):
-        assert swarm_maintenance_plan([], {}, []) == {"order": [], "node_ids": {}, "errors": []}
+        assert swarm_maintenance_plan([], {}, []) == {
+            "order": [], "node_ids": {}, "errors": [], "hostnames": {}, "availability": {}}
 
     @pytest.mark.parametrize("node_list, host_infos", [
         pytest.param(None, {}, id="nodes-none"),

@@ -70,6 +70,11 @@ def make_leader(node_list: list, host: str) -> None:
     find(node_list, host)["ManagerStatus"]["Leader"] = True
 
 
+def core(result: dict) -> dict:
+    """The plan without its per-host names and availability (tested on their own in TestNamesAndAvailability)."""
+    return {k: v for k, v in result.items() if k not in ("hostnames", "availability")}
+
+
 def plan(node_list=None, host_infos=None, managers=None, selected=None) -> dict:
     node_list = nodes() if node_list is None else node_list
     host_infos = hosts() if host_infos is None else host_infos
@@ -85,7 +90,7 @@ def plan(node_list=None, host_infos=None, managers=None, selected=None) -> dict:
 
 class TestHealthy:
     def test_no_errors_and_every_host_mapped(self):
-        assert plan() == {"order": HEALTHY_ORDER, "node_ids": ID, "errors": []}
+        assert core(plan()) == {"order": HEALTHY_ORDER, "node_ids": ID, "errors": []}
 
     def test_node_ids_map_every_host_to_its_own_node(self):
         assert plan()["node_ids"] == {host: find(DATA["nodes"], host)["ID"] for host in ALL}
@@ -116,15 +121,15 @@ class TestHealthy:
     def test_workers_only(self):
         node_list = [find(nodes(), h) for h in WORKERS]
         result = plan(node_list, hosts(*WORKERS), managers=[])
-        assert result == {"order": WORKERS, "node_ids": {h: ID[h] for h in WORKERS}, "errors": []}
+        assert core(result) == {"order": WORKERS, "node_ids": {h: ID[h] for h in WORKERS}, "errors": []}
 
     def test_single_manager_swarm(self):
         result = plan([find(nodes(), "manager1")], hosts("manager1"), managers=["manager1"])
-        assert result == {"order": ["manager1"], "node_ids": {"manager1": ID["manager1"]}, "errors": []}
+        assert core(result) == {"order": ["manager1"], "node_ids": {"manager1": ID["manager1"]}, "errors": []}
 
     def test_swarm_node_outside_the_inventory_is_not_maintained(self):
         result = plan(host_infos=hosts("manager1", "manager2", "manager3", "worker1"))
-        assert result == {
+        assert core(result) == {
             "order": ["worker1", "manager2", "manager3", "manager1"],
             "node_ids": {h: ID[h] for h in ("manager1", "manager2", "manager3", "worker1")},
             "errors": [],
@@ -136,12 +141,13 @@ class TestHealthy:
     def test_drained_node_is_maintained(self):
         node_list = nodes()
         find(node_list, "worker1")["Spec"]["Availability"] = "drain"
-        assert plan(node_list) == {"order": HEALTHY_ORDER, "node_ids": ID, "errors": []}
+        assert core(plan(node_list)) == {"order": HEALTHY_ORDER, "node_ids": ID, "errors": []}
 
-    def test_per_node_check_of_maintain_node_yml(self):
-        # tasks/maintain_node.yml: this host only, every inventory manager.
+    def test_per_node_check_of_the_maintenance_path(self):
+        # roles/docker_engine/tasks/maintain.yml: this host only, every inventory manager.
         assert plan(host_infos=hosts("manager2")) == {
             "order": ["manager2"], "node_ids": {"manager2": ID["manager2"]}, "errors": [],
+            "hostnames": {"manager2": "manager2"}, "availability": {"manager2": "active"},
         }
 
 
@@ -346,7 +352,7 @@ class TestNodes:
         host_infos["worker2"] = None
         host_infos["manager3"]["LocalNodeState"] = "locked"
         result = plan(node_list, host_infos, managers=MANAGERS + ["worker1"], selected=["worker1", "nope"])
-        assert result == {
+        assert core(result) == {
             "order": ["worker1"],
             "node_ids": {h: ID[h] for h in ("manager1", "manager2", "worker1")},
             "errors": [
@@ -402,3 +408,21 @@ class TestNodeLoss:
     def test_an_unknown_node(self):
         assert node_loss_refusals(nodes(), FOREIGN_NODE_ID) == [f"node {FOREIGN_NODE_ID} is not a node of this swarm"]
         assert node_loss_refusals(nodes(), "") == ["node (none) is not a node of this swarm"]
+
+
+class TestNamesAndAvailability:
+    def test_each_mapped_host_has_its_hostname_and_availability(self):
+        node_list = nodes()
+        find(node_list, "worker2")["Spec"]["Availability"] = "drain"
+        find(node_list, "manager3")["Spec"]["Availability"] = "pause"
+        result = plan(node_list)
+        assert result["hostnames"] == {h: h for h in ID}
+        assert result["availability"] == {
+            h: {"worker2": "drain", "manager3": "pause"}.get(h, "active") for h in ID}
+
+    def test_a_host_that_does_not_answer_has_neither(self):
+        host_infos = hosts()
+        host_infos["worker1"] = None
+        result = plan(host_infos=host_infos)
+        assert "worker1" not in result["hostnames"] and "worker1" not in result["availability"]
+        assert sorted(result["hostnames"]) == sorted(set(ID) - {"worker1"})

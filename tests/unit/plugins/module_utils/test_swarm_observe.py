@@ -22,14 +22,40 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_observe import 
     explain,
     has_quorum,
     host_swarm,
+    manager_lost,
     manager_refusal,
+    managers_left,
+    qualifying_managers,
     role_of,
 )
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import SwarmOpsError
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "swarm_nodes.json"
 DATA = json.loads(FIXTURE.read_text(encoding="utf-8"))
 
 NO_LEADER = "rpc error: code = Unknown desc = The swarm does not have a leader."
+MANAGERS = ["manager1", "manager2", "manager3"]
+
+# What steps delegated to a manager register, one loop item each (without the loop variables).
+ANSWERED = {"changed": True, "failed": False}
+REFUSED = {"changed": False, "failed": True, "msg": "Refusing the drain: worker1 runs the last replica of demo_web"}
+UNREACHABLE = {
+    "changed": False,
+    "unreachable": True,
+    "msg": "Failed to connect to the host via ssh: ssh: connect to host 10.0.0.11 port 22: Connection timed out",
+}
+DIED = {
+    "changed": False,
+    "failed": True,
+    "msg": "MODULE FAILURE\nSee stdout/stderr for the exact error",
+    "module_stdout": "",
+    "module_stderr": "Killed\n",
+    "rc": 137,
+}
+LEADERLESS = {"changed": False, "failed": True, "msg": f"Error while draining worker1: {NO_LEADER}"}
+CONNECTING = "Error connecting: Error while fetching server API version: ('Connection aborted.', FileNotFoundError(2))"
+NOT_MANAGER = ('This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node '
+               'to swarm and try again.')
 
 
 def manager(**change) -> dict:
@@ -153,3 +179,187 @@ class TestChooseManager:
     def test_each_candidate_once(self):
         host, reasons = choose_manager(["manager1", "manager1"], {})
         assert (host, reasons) == (None, {"manager1": "does not answer"})
+
+
+class TestQualifyingManagers:
+    def test_order_kept(self):
+        swarms = {"manager1": manager(), "manager2": manager(), "manager3": manager()}
+        assert qualifying_managers(["manager3", "manager1", "manager2"], swarms) == (
+            ["manager3", "manager1", "manager2"], {})
+
+    def test_refused_with_reasons(self):
+        swarms = {
+            "manager1": manager(), "manager2": manager(), "manager3": manager(Error=NO_LEADER, Nodes=0),
+            "worker1": worker(), "manager5": manager(),
+        }
+        hosts, reasons = qualifying_managers(
+            ["manager1", "manager2", "manager3", "worker1", "manager4", "manager5"], swarms,
+            exclude=["manager1"], unobserved=["manager2"])
+        assert hosts == ["manager5"]
+        assert list(reasons.items()) == [
+            ("manager1", "is excluded"),
+            ("manager2", "was not observed in this play"),
+            ("manager3", f"is a manager without quorum ({NO_LEADER})"),
+            ("worker1", "is a worker"),
+            ("manager4", "does not answer"),
+        ]
+
+    def test_every_refused_one_even_after_the_first_that_qualifies(self):
+        # Unlike choose_manager, which keeps only the reasons of those before its choice.
+        swarms = {"manager2": manager(), "worker1": worker()}
+        candidates = ["manager1", "manager2", "worker1"]
+        assert qualifying_managers(candidates, swarms) == (
+            ["manager2"], {"manager1": "does not answer", "worker1": "is a worker"})
+        assert choose_manager(candidates, swarms) == ("manager2", {"manager1": "does not answer"})
+
+    def test_excluded_before_unobserved(self):
+        assert qualifying_managers(["manager1"], {}, exclude=["manager1"], unobserved=["manager1"]) == (
+            [], {"manager1": "is excluded"})
+
+    def test_avoided_last(self):
+        swarms = {"manager1": manager(), "manager2": manager(), "manager3": manager(), "manager4": manager()}
+        hosts, reasons = qualifying_managers(
+            ["manager1", "manager2", "manager3", "manager4"], swarms, avoid=["manager3", "manager1"])
+        # The avoided ones keep the candidates' order, not avoid's.
+        assert (hosts, reasons) == (["manager2", "manager4", "manager1", "manager3"], {})
+
+    def test_avoided_and_refused(self):
+        swarms = {"manager2": manager()}
+        assert qualifying_managers(["manager1", "manager2"], swarms, avoid=["manager1"]) == (
+            ["manager2"], {"manager1": "does not answer"})
+
+    def test_only_the_avoided_one(self):
+        assert qualifying_managers(["manager1", "manager2"], {"manager1": manager()}, avoid=["manager1"]) == (
+            ["manager1"], {"manager2": "does not answer"})
+
+    def test_without_quorum(self):
+        swarms = {"manager1": manager(Error=NO_LEADER, Nodes=0), "worker1": worker()}
+        assert qualifying_managers(["manager1", "worker1"], swarms, quorum=False) == (
+            ["manager1"], {"worker1": "is a worker"})
+
+    def test_duplicates_once(self):
+        swarms = {"manager1": manager(), "manager2": manager()}
+        assert qualifying_managers(["manager1", "manager3", "manager2", "manager1", "manager3"], swarms) == (
+            ["manager1", "manager2"], {"manager3": "does not answer"})
+        assert qualifying_managers(["manager1", "manager2", "manager1"], swarms, avoid=["manager1"]) == (
+            ["manager2", "manager1"], {})
+
+    def test_no_candidates(self):
+        assert qualifying_managers([], {"manager1": manager()}) == ([], {})
+
+
+class TestManagerLost:
+    @pytest.mark.parametrize("registered, why", [
+        pytest.param(ANSWERED, "", id="answered"),
+        pytest.param({"changed": False}, "", id="answered-without-failed"),
+        pytest.param(REFUSED, "", id="refusal"),
+        pytest.param({"failed": True, "msg": "Node worker1 did not drain within 300s"}, "", id="failed-gate"),
+        pytest.param({"failed": True}, "", id="failed-without-msg"),
+        pytest.param(UNREACHABLE, f"does not answer ({UNREACHABLE['msg']})", id="unreachable"),
+        pytest.param({"unreachable": True, "msg": "Failed to connect\nssh: debug1: ..."},
+                     "does not answer (Failed to connect)", id="unreachable-first-line"),
+        pytest.param({"unreachable": True}, "does not answer (unreachable)", id="unreachable-without-msg"),
+        pytest.param(DIED, "died in the middle of the step (rc 137)", id="module-killed"),
+        pytest.param({"failed": True, "msg": "MODULE FAILURE"}, "died in the middle of the step (rc ?)",
+                     id="module-failure-without-rc"),
+        pytest.param(LEADERLESS, f"could not serve the step (Error while draining worker1: {NO_LEADER})",
+                     id="no-leader"),
+        pytest.param({"failed": True, "msg": CONNECTING}, f"could not serve the step ({CONNECTING})", id="engine-down"),
+        pytest.param({"failed": True, "msg": NOT_MANAGER}, f"could not serve the step ({NOT_MANAGER})",
+                     id="not-a-manager"),
+        pytest.param({"failed": True, "msg": f"  {NO_LEADER}\nmore detail"}, f"could not serve the step ({NO_LEADER})",
+                     id="no-leader-first-line"),
+        # ansible-core 2.19 and later: a killed module's output can not be read.
+        pytest.param({"failed": True, "rc": 137, "msg": "Module result deserialization failed: Expecting value: line 1"},
+                     "died in the middle of the step (rc 137)", id="module-killed-2.19"),
+        # The step's failed_when turned failed off for a lost manager: its message still says so.
+        pytest.param({"failed": False, "failed_when_result": False, "msg": NO_LEADER},
+                     f"could not serve the step ({NO_LEADER})", id="no-leader-after-failed-when"),
+        pytest.param({"failed": False, "failed_when_result": False, "rc": 137, "msg": "MODULE FAILURE\nSee stdout"},
+                     "died in the middle of the step (rc 137)", id="killed-after-failed-when"),
+        pytest.param({"failed": False, "failed_when_result": False, "changed": True}, "", id="answered-after-failed-when"),
+        pytest.param({"failed": True, "msg": "CANNOT CONNECT TO THE DOCKER DAEMON at unix:///var/run/docker.sock"},
+                     "could not serve the step (CANNOT CONNECT TO THE DOCKER DAEMON at unix:///var/run/docker.sock)",
+                     id="any-case"),
+    ])
+    def test_lost(self, registered, why):
+        assert manager_lost(registered) == why
+
+    @pytest.mark.parametrize("registered", [
+        pytest.param(None, id="none"),
+        pytest.param("unreachable", id="str"),
+        pytest.param([UNREACHABLE], id="list"),
+    ])
+    def test_not_a_result(self, registered):
+        assert manager_lost(registered) == ""
+
+
+def tried(*items) -> dict:
+    """A step that looped over the managers (loop_var _manager): each item is (host, its result)."""
+    return {
+        "changed": False,
+        "msg": "All items completed",
+        "results": [dict(res, ansible_loop_var="_manager", _manager=host) for host, res in items],
+    }
+
+
+class TestManagersLeft:
+    def test_unreachable_dropped(self):
+        step = tried(("manager1", UNREACHABLE), ("manager2", ANSWERED))
+        assert managers_left(step, MANAGERS) == ["manager2", "manager3"]
+
+    def test_leaderless_stays_after_the_one_that_answered(self):
+        step = tried(("manager1", LEADERLESS), ("manager2", ANSWERED))
+        assert managers_left(step, MANAGERS) == ["manager2", "manager1", "manager3"]
+
+    def test_died_dropped_leaderless_kept(self):
+        step = tried(("manager1", DIED), ("manager2", LEADERLESS), ("manager3", ANSWERED))
+        assert managers_left(step, MANAGERS + ["manager4"]) == ["manager3", "manager2", "manager4"]
+
+    def test_first_answered(self):
+        assert managers_left(tried(("manager1", ANSWERED)), MANAGERS) == MANAGERS
+
+    def test_a_refusal_is_an_answer(self):
+        step = tried(("manager1", UNREACHABLE), ("manager2", REFUSED))
+        assert managers_left(step, MANAGERS) == ["manager2", "manager3"]
+
+    def test_default_loop_var(self):
+        step = {"results": [dict(UNREACHABLE, item="manager1"), dict(ANSWERED, item="manager2")]}
+        assert managers_left(step, MANAGERS) == ["manager2", "manager3"]
+
+    @pytest.mark.parametrize("step", [
+        pytest.param({"changed": False, "skipped": True, "skipped_reason": "Conditional result was False"},
+                     id="skipped"),
+        pytest.param({"changed": False, "skipped": True, "skipped_reason": "No items in the list", "results": []},
+                     id="skipped-empty-loop"),
+        pytest.param({"changed": True, "failed": False}, id="no-results"),
+        pytest.param(None, id="not-a-result"),
+    ])
+    def test_unchanged(self, step):
+        managers = list(MANAGERS)
+        left = managers_left(step, managers)
+        assert left == ["manager1", "manager2", "manager3"]
+        assert left is not managers
+
+    def test_all_lost(self):
+        step = tried(("manager1", UNREACHABLE), ("manager2", LEADERLESS), ("manager3", DIED))
+        with pytest.raises(SwarmOpsError) as excinfo:
+            managers_left(step, MANAGERS)
+        assert str(excinfo.value) == (
+            f"no manager with quorum answered: manager1 does not answer ({UNREACHABLE['msg']}); "
+            f"manager2 could not serve the step (Error while draining worker1: {NO_LEADER}); "
+            "manager3 died in the middle of the step (rc 137)"
+        )
+
+    def test_nothing_tried(self):
+        with pytest.raises(SwarmOpsError) as excinfo:
+            managers_left({"changed": False, "results": []}, MANAGERS)
+        assert str(excinfo.value) == "no manager with quorum answered: there was no manager to ask"
+
+    def test_duplicates(self):
+        managers = ["manager1", "manager2", "manager1", "manager3", "manager2"]
+        assert managers_left(tried(("manager1", UNREACHABLE), ("manager2", ANSWERED)), managers) == [
+            "manager2", "manager3"]
+        assert managers_left(tried(("manager1", LEADERLESS), ("manager2", ANSWERED)), managers) == [
+            "manager2", "manager1", "manager3"]
+        assert managers_left({"skipped": True}, managers) == ["manager1", "manager2", "manager3"]
