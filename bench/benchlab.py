@@ -33,26 +33,52 @@ def lab(state, inventory, **lab_vars):
     playbook(str(PROJECT / f"playbooks/lab_{state}.yml"), *[arg for pair in (("-e", e) for e in extra) for arg in pair])
 
 
-class Load:
+class Sampler:
+    """A thread that samples while a ``with`` block runs, for at most ``max_seconds``.
+
+    A subclass's ``_run`` loops ``while self.sampling(started)`` and waits with
+    ``self._stop.wait(seconds)`` between samples, so that the block's end stops it at once.
+    """
+
+    def __init__(self, max_seconds):
+        import threading
+        self.max_seconds = max_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        raise NotImplementedError
+
+    def sampling(self, started):
+        import time
+        return not self._stop.is_set() and time.monotonic() - started < self.max_seconds
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+class Load(Sampler):
     """Steady HTTP GETs in a thread, bounded in count and time, with their outcome and latency.
 
     Aim it only at 127.0.0.0/8 or at lab containers on networks the bench created.
     """
 
     def __init__(self, url, interval=0.02, timeout=5.0, max_requests=100_000, max_seconds=1800):
-        import threading
+        super().__init__(max_seconds)
         self.url, self.interval, self.timeout = url, interval, timeout
-        self.max_requests, self.max_seconds = max_requests, max_seconds
+        self.max_requests = max_requests
         self.samples = []  # (start, seconds, ok)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         import time
         import urllib.request
         started = time.monotonic()
-        while not self._stop.is_set() and len(self.samples) < self.max_requests \
-                and time.monotonic() - started < self.max_seconds:
+        while self.sampling(started) and len(self.samples) < self.max_requests:
             begin = time.monotonic()
             try:
                 with urllib.request.urlopen(self.url, timeout=self.timeout) as response:
@@ -63,14 +89,6 @@ class Load:
             self.samples.append((begin, time.monotonic() - begin, ok))
             self._stop.wait(self.interval)
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
     def figures(self):
         latencies = sorted(s[1] for s in self.samples)
 
@@ -80,7 +98,7 @@ class Load:
                 "p50_ms": pct(0.50), "p99_ms": pct(0.99)}
 
 
-class ReplicaWatch:
+class ReplicaWatch(Sampler):
     """Lowest (running - desired) replicas seen per service, sampled about once a second from the Raft leader.
 
     ``on_leader(*docker_args)`` runs a docker CLI command on the current leader
@@ -90,16 +108,14 @@ class ReplicaWatch:
     """
 
     def __init__(self, on_leader, max_seconds=1800):
-        import threading
-        self.on_leader, self.max_seconds = on_leader, max_seconds
+        super().__init__(max_seconds)
+        self.on_leader = on_leader
         self.lowest, self.worst, self.samples = {}, "", 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         import time
         started = time.monotonic()
-        while not self._stop.is_set() and time.monotonic() - started < self.max_seconds:
+        while self.sampling(started):
             via, out = self.on_leader("service", "ls", "--format", "{{.Name}} {{.Replicas}}")
             if via:
                 for line in out.splitlines():
@@ -114,10 +130,3 @@ class ReplicaWatch:
                 self.samples += 1
             self._stop.wait(1)
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()

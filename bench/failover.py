@@ -43,7 +43,6 @@ import io
 import json
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -52,7 +51,7 @@ import jinja2
 import yaml
 
 import benchlab
-from benchlab import LAB, PROJECT, Load, ReplicaWatch, playbook
+from benchlab import LAB, PROJECT, Load, ReplicaWatch, Sampler, playbook
 
 VIP = "192.168.76.50"
 NODES = ["manager1", "manager2", "manager3", "worker1", "worker2"]
@@ -198,22 +197,20 @@ def add_static_backend(nodes):
                         "systemctl reload haproxy"], input=section, text=True, check=True, timeout=60)
 
 
-class TrafficWatch:
+class TrafficWatch(Sampler):
     """Which nodes run a healthy web task and which servers serve, sampled four times a second."""
 
     def __init__(self, max_seconds=600):
-        self.max_seconds = max_seconds
+        super().__init__(max_seconds)
         self.healthy_since = {}   # node -> first time seen running a healthy web task (after the start)
         self.first_served = {}    # (backend, node) -> first time its session count grew
         self.last = {}            # (backend, node) -> sessions at the last sample
         self.initial = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         started = time.monotonic()
         first = True
-        while not self._stop.is_set() and time.monotonic() - started < self.max_seconds:
+        while self.sampling(started):
             now = time.monotonic()
             try:
                 nodes = set(web_nodes())
@@ -231,14 +228,6 @@ class TrafficWatch:
                     self.first_served.setdefault((backend, server), now)
                 self.last[(backend, server)] = count
             self._stop.wait(0.25)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
 
 
 def receiving_share(backend, nodes, window=10):

@@ -28,7 +28,7 @@ VIP_URL = "http://192.168.78.50:8080/"
 DRAIN_LABELS = ("io.swarmops.drain.excluded-nodes", "io.swarmops.drain.saved")
 
 sys.path.insert(0, str(PROJECT / "bench"))
-from benchlab import Load, ReplicaWatch  # noqa: E402  (the benches' bounded load generator and replica watch)
+from benchlab import Load, ReplicaWatch, Sampler  # noqa: E402  (the benches' bounded load, replica watch, sampler)
 
 sys.path.insert(0, str(PROJECT / "molecule" / "shared"))
 from labtest import haproxy_servers, render_backends, wait_for  # noqa: E402  (the scenarios' shared helpers)
@@ -303,7 +303,7 @@ def test_maintenance_and_a_drill_are_refused_while_a_manager_is_unreachable():
     settled()
 
 
-class MaintWatch:
+class MaintWatch(Sampler):
     """When each node's servers were in maintenance on each load balancer, and when tasks began to stop where.
 
     A thread samples, about twice a second, the servers' states from both admin
@@ -312,19 +312,16 @@ class MaintWatch:
     """
 
     def __init__(self, max_seconds=1500):
-        import threading
-        self.max_seconds = max_seconds
+        super().__init__(max_seconds)
         self.maint = {}     # (lb, node) -> first time all the node's servers were MAINT there
         self.ready = {}     # node -> first time after that its servers on lb1 were out of MAINT
         self.stops = []     # (time, node)
         self.samples = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         started = time.monotonic()
         running = {}  # task ID -> node, of the tasks last seen desired running
-        while not self._stop.is_set() and time.monotonic() - started < self.max_seconds:
+        while self.sampling(started):
             now = time.monotonic()
             for lb in LBS:
                 try:
@@ -352,14 +349,6 @@ class MaintWatch:
                 running.update({t: n for t, (n, d) in seen.items() if d == "running"})
             self.samples += 1
             self._stop.wait(0.3)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
 
     def check(self, order):
         """Each node's servers were MAINT on every load balancer before its first task stopped in its turn."""
