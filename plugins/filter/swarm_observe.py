@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """The hosts' swarm state and the manager to work through; the documentation lives in swarm_hosts.yml, swarm_manager.yml,
-swarm_manager_lost.yml, swarm_managers_left.yml and swarm_role.yml."""
+swarm_manager_lost.yml, swarm_managers_left.yml, swarm_role.yml and swarm_unobserved.yml."""
 
 from __future__ import annotations
 
@@ -58,6 +58,12 @@ def swarm_hosts(hostvars, hosts):
     return {host: swarms.get(host) for host in hosts}
 
 
+def swarm_unobserved(hostvars, hosts):
+    """The hosts that have no observation yet in this run, in order."""
+    hosts = _hosts("hosts", hosts)
+    return _observations(hostvars, hosts)[1]
+
+
 def swarm_manager(hostvars, candidates, exclude=None, avoid=None, quorum=True):
     """{host: the manager to work through ('' when none qualifies), why: the reasons of the refused candidates}."""
     candidates = _hosts("candidates", candidates)
@@ -106,4 +112,5 @@ class FilterModule:
             "swarm_manager_lost": swarm_manager_lost,
             "swarm_managers_left": swarm_managers_left,
             "swarm_role": swarm_role,
+            "swarm_unobserved": swarm_unobserved,
         }

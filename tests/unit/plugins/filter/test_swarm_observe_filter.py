@@ -22,6 +22,7 @@ from ansible_collections.swarmops.ha.plugins.filter.swarm_observe import (
     swarm_manager_lost,
     swarm_managers_left,
     swarm_role,
+    swarm_unobserved,
 )
 from ansible_collections.swarmops.ha.tests.unit.plugins.module_utils.test_swarm_observe import (
     ANSWERED,
@@ -55,7 +56,15 @@ class TestFilters:
     def test_registered(self):
         assert FilterModule().filters() == {
             "swarm_hosts": swarm_hosts, "swarm_manager": swarm_manager, "swarm_manager_lost": swarm_manager_lost,
-            "swarm_managers_left": swarm_managers_left, "swarm_role": swarm_role}
+            "swarm_managers_left": swarm_managers_left, "swarm_role": swarm_role, "swarm_unobserved": swarm_unobserved}
+
+    def test_unobserved(self):
+        # An unreachable host was observed (as not answering); one without the variable, or not in hostvars, was not.
+        assert swarm_unobserved(LAB, ["manager1", "worker2", "elsewhere", "manager3"]) == ["worker2", "elsewhere"]
+        assert swarm_unobserved(LAB, MANAGERS) == []
+        assert swarm_unobserved(LAB, "worker2") == ["worker2"]
+        with pytest.raises(AnsibleFilterError, match="hosts must be a list"):
+            swarm_unobserved(LAB, [1])
 
     def test_hosts(self):
         assert swarm_hosts(LAB, ["manager1", "manager3", "worker2", "elsewhere"]) == {
