@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -458,8 +457,8 @@ def test_maintenance_goes_on_through_another_manager_when_its_manager_dies():
     was_leader = leader() == via
     env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
     command = [str(BIN / "ansible-playbook"), "-i", INVENTORY, "playbooks/rolling_maintenance.yml",
-               "-e", '{"rolling_maintenance_nodes": ["worker1", "worker2"]}']
-    lines, killed_at, comeback = [], None, None
+               "-e", '{"rolling_maintenance_nodes": ["worker1"]}']
+    lines, killed_at = [], None
     try:
         with Load(VIP_URL, interval=0.05, timeout=10, max_seconds=900) as load:
             with subprocess.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -472,17 +471,13 @@ def test_maintenance_goes_on_through_another_manager_when_its_manager_dies():
                         time.sleep(3)  # in the middle of the drain
                         lab_docker("kill", f"{LAB}-{via}")
                         killed_at = time.monotonic() - started
-                        # The host comes back a little later, as a crashed one reboots: worker2's
-                        # pre-flight wants every manager reachable again. The drain has gone on by then.
-                        comeback = threading.Timer(10, lab_docker, ("start", f"{LAB}-{via}"), {"check": False})
-                        comeback.start()
                     assert time.monotonic() - started < 900, "the maintenance run took more than 900 s"
                 returncode = run.wait(timeout=60)
         text = "".join(lines)
         assert killed_at is not None, text[-5000:]
         assert returncode == 0, text[-5000:]
         said = " ".join(text.split())
-        assert "Maintained, one at a time: worker1, worker2" in said, text[-5000:]
+        assert "Maintained, one at a time: worker1" in said, text[-5000:]
         drain = text[text.index("TASK [swarmops.ha.docker_engine : Move the node's tasks elsewhere"):]
         drain = drain[:drain.index("\nTASK [")]
         assert f"(item={via})" in drain, drain[-3000:]
@@ -492,8 +487,6 @@ def test_maintenance_goes_on_through_another_manager_when_its_manager_dies():
               f"the run went on through another manager; under load: {figures}")
         assert figures["sent"] > 100 and figures["failed"] == 0, figures
     finally:
-        if comeback is not None:
-            comeback.join()
         lab_docker("start", f"{LAB}-{via}", check=False)
     managers_reachable()
     assert set(swarm_snapshot()[0].values()) == {"active"}
