@@ -129,4 +129,3 @@ class ReplicaWatch(Sampler):
                     self.lowest[name] = min(self.lowest.get(name, margin), margin)
                 self.samples += 1
             self._stop.wait(1)
-
