@@ -73,6 +73,7 @@ class Load(Sampler):
         self.url, self.interval, self.timeout = url, interval, timeout
         self.max_requests = max_requests
         self.samples = []  # (start, seconds, ok)
+        self.errors = []  # (seconds since the first request, what failed), of the failed ones
 
     def _run(self):
         import time
@@ -84,8 +85,11 @@ class Load(Sampler):
                 with urllib.request.urlopen(self.url, timeout=self.timeout) as response:
                     response.read()
                     ok = response.status == 200
-            except Exception:  # noqa: BLE001 - every failure is a failed request
+                    if not ok:
+                        self.errors.append((round(begin - started, 1), f"HTTP {response.status}"))
+            except Exception as error:  # noqa: BLE001 - every failure is a failed request
                 ok = False
+                self.errors.append((round(begin - started, 1), f"{type(error).__name__}: {error}"))
             self.samples.append((begin, time.monotonic() - begin, ok))
             self._stop.wait(self.interval)
 
@@ -94,8 +98,11 @@ class Load(Sampler):
 
         def pct(p):
             return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1) if latencies else None
-        return {"sent": len(self.samples), "failed": sum(1 for s in self.samples if not s[2]),
-                "p50_ms": pct(0.50), "p99_ms": pct(0.99)}
+        figures = {"sent": len(self.samples), "failed": sum(1 for s in self.samples if not s[2]),
+                   "p50_ms": pct(0.50), "p99_ms": pct(0.99)}
+        if self.errors:
+            figures["first_errors"] = self.errors[:5]
+        return figures
 
 
 class ReplicaWatch(Sampler):

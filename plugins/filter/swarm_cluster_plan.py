@@ -65,7 +65,13 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_plan import SwarmPlanError, observed_hosts, plan_cluster
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_observe import OBSERVED_VAR, host_swarm
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_plan import (
+    SwarmPlanError,
+    observed_hosts,
+    plan_cluster,
+    plan_node_settings,
+)
 
 
 def swarm_cluster_plan(hosts, managers, workers, prune=False, nodes=None, nodes_from=None):
@@ -79,6 +85,23 @@ def swarm_cluster_plan(hosts, managers, workers, prune=False, nodes=None, nodes_
         raise AnsibleFilterError(f"swarm_cluster_plan: {exc}") from exc
 
 
+def swarm_node_settings(hostvars, hosts, nodes=None, labels_state="merge"):
+    """The hosts whose labels or availability differ from swarm_labels / swarm_availability (doc: swarm_node_settings.yml)."""
+    if isinstance(hosts, str):
+        hosts = [hosts] if hosts else []
+    if not isinstance(hosts, (list, tuple)) or not all(isinstance(h, str) for h in hosts):
+        raise AnsibleFilterError(f"swarm_node_settings: hosts must be a list of inventory hostnames, got {hosts!r}")
+    wanted, node_ids = {}, {}
+    for host in hosts:
+        host_vars = hostvars[host] if host in hostvars else {}
+        wanted[host] = {"labels": host_vars.get("swarm_labels"), "availability": host_vars.get("swarm_availability")}
+        node_ids[host] = (host_swarm(host_vars.get(OBSERVED_VAR)) or {}).get("NodeID") or ""
+    try:
+        return plan_node_settings(wanted, node_ids, nodes, labels_state)
+    except SwarmPlanError as exc:
+        raise AnsibleFilterError(f"swarm_node_settings: {exc}") from exc
+
+
 class FilterModule:
     def filters(self):
-        return {"swarm_cluster_plan": swarm_cluster_plan}
+        return {"swarm_cluster_plan": swarm_cluster_plan, "swarm_node_settings": swarm_node_settings}

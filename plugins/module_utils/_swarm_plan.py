@@ -32,7 +32,9 @@ import typing as t
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import (
     SwarmOpsError,
     manager_reachable,
+    node_availability,
     node_hostname,
+    node_labels,
     node_role,
     node_state,
 )
@@ -360,6 +362,91 @@ def plan_cluster(
     plan["managers_after"] = quorum_sim.total
     errors.extend(quorum_sim.errors)
     return _finish(plan)
+
+
+AVAILABILITIES = ("active", "pause", "drain")
+LABELS_STATES = ("merge", "replace")
+
+
+def check_node_settings(wanted: t.Any, labels_state: t.Any = "merge") -> dict:
+    """The hosts' labels and availability from the inventory, checked; one error names every bad value.
+
+    ``wanted``: ``{host: {"labels": dict or None, "availability": str or None}}``
+    (the host variables ``swarm_labels`` and ``swarm_availability``). Returns
+    it with the label values as strings (what the API keeps) and no labels as
+    ``{}``.
+    """
+    if labels_state not in LABELS_STATES:
+        raise SwarmPlanError(f"labels_state must be one of {', '.join(LABELS_STATES)}, got {labels_state!r}")
+    if not isinstance(wanted, dict):
+        raise SwarmPlanError(f"the hosts' settings must be a dict of hostname to labels and availability, got {type(wanted).__name__}")
+    problems, checked = [], {}
+    for host, setting in wanted.items():
+        setting = setting or {}
+        labels = setting.get("labels")
+        availability = setting.get("availability")
+        if labels is None:
+            labels = {}
+        if not isinstance(labels, dict) or not all(isinstance(k, str) and k for k in labels):
+            problems.append(f"{host}: swarm_labels must be a mapping of label names to values, got {labels!r}")
+            continue
+        if any(isinstance(v, (dict, list)) for v in labels.values()):
+            problems.append(f"{host}: swarm_labels values must be strings or numbers, got {labels!r}")
+            continue
+        if availability is not None and availability not in AVAILABILITIES:
+            problems.append(f"{host}: swarm_availability must be one of {', '.join(AVAILABILITIES)}, got {availability!r}")
+            continue
+        checked[host] = {
+            "labels": {k: str(v) for k, v in labels.items()},
+            "availability": availability,
+        }
+    if problems:
+        raise SwarmPlanError("; ".join(problems) + ". Nothing was changed.")
+    return checked
+
+
+def plan_node_settings(wanted: t.Any, node_ids: t.Any, nodes: t.Any = None, labels_state: t.Any = "merge") -> list[dict]:
+    """The hosts whose labels or availability in the swarm differ from the inventory's, in ``wanted``'s order.
+
+    ``node_ids``: ``{host: node ID}`` of the hosts in the swarm (others are
+    left out); ``nodes``: the node objects as listed (GET /nodes). A host whose
+    node is not in the list (it joined after the listing) is always included.
+    With ``labels_state`` ``merge`` only the inventory's labels must match; with
+    ``replace`` the node must carry exactly them. An availability of ``None``
+    leaves the node's as it is. Each item: ``host``, ``node_id``, ``labels``,
+    ``availability`` and ``why`` (what differs).
+    """
+    checked = check_node_settings(wanted, labels_state)
+    if not isinstance(node_ids, dict):
+        raise SwarmPlanError(f"node_ids must be a dict of hostname to node ID, got {type(node_ids).__name__}")
+    if nodes is not None and (not isinstance(nodes, list) or not all(isinstance(n, dict) for n in nodes)):
+        raise SwarmPlanError("nodes must be a list of node objects (dicts) or null")
+    by_id = {n.get("ID"): n for n in nodes or []}
+    steps = []
+    for host, setting in checked.items():
+        node_id = node_ids.get(host) or ""
+        if not node_id:
+            continue
+        node = by_id.get(node_id)
+        if node is None:
+            why = ["not in the node list read before"]
+        else:
+            have = node_labels(node)
+            want = setting["labels"]
+            why = []
+            if labels_state == "replace":
+                if have != want:
+                    why.append(f"labels {have} to be exactly {want}")
+            else:
+                missing = {k: v for k, v in want.items() if have.get(k) != v}
+                if missing:
+                    why.append(f"labels {missing} to set")
+            if setting["availability"] is not None and node_availability(node) != setting["availability"]:
+                why.append(f"availability {node_availability(node)} to be {setting['availability']}")
+        if why:
+            steps.append({"host": host, "node_id": node_id, "labels": setting["labels"],
+                          "availability": setting["availability"], "why": ", ".join(why)})
+    return steps
 
 
 def _finish(plan: dict) -> dict:

@@ -24,6 +24,8 @@ LAB = "swarmops-molecule"
 NODES = ["manager1", "manager2", "manager3", "worker1", "worker2"]
 FORWARD_BASE = 28080
 TIMEOUT = 60
+# A revision the demo has not run yet, so that the first deploy changes it also when the scenario runs again.
+REVISION = str(int(time.time()))
 
 
 def demo_definition(**overrides):
@@ -110,7 +112,7 @@ def assert_demo_healthy(image="swarmops/demo-web:1"):
 
 def test_deploy_returns_only_when_every_task_is_healthy(tmp_path):
     definition = demo_definition()
-    definition["services"]["web"]["environment"] = {"DEMO_REVISION": "2"}
+    definition["services"]["web"]["environment"] = {"DEMO_REVISION": REVISION}
     result, _elapsed = run_stack_module(tmp_path, definition=definition)
     assert not result.get("failed"), result.get("msg")
     assert result["changed"] is True
@@ -118,14 +120,14 @@ def test_deploy_returns_only_when_every_task_is_healthy(tmp_path):
     # Right after the module returned: every task runs the new spec and is healthy.
     tasks = running_tasks()
     assert len(tasks) == 3
-    assert all(t["Spec"]["ContainerSpec"].get("Env") == ["DEMO_REVISION=2"] for t in tasks)
+    assert all(t["Spec"]["ContainerSpec"].get("Env") == [f"DEMO_REVISION={REVISION}"] for t in tasks)
     assert set(container_health_of(tasks).values()) == {"healthy"}
     assert result["services"]["demo_web"]["replicas_running"] == 3
 
 
 def test_second_run_changes_nothing(tmp_path):
     definition = demo_definition()
-    definition["services"]["web"]["environment"] = {"DEMO_REVISION": "2"}
+    definition["services"]["web"]["environment"] = {"DEMO_REVISION": REVISION}
     version = service()["Version"]["Index"]
     result, _elapsed = run_stack_module(tmp_path, definition=definition)
     assert not result.get("failed"), result.get("msg")

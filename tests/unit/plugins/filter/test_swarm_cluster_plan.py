@@ -16,7 +16,11 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.swarmops.ha.plugins.filter.swarm_cluster_plan import FilterModule, swarm_cluster_plan
+from ansible_collections.swarmops.ha.plugins.filter.swarm_cluster_plan import (
+    FilterModule,
+    swarm_cluster_plan,
+    swarm_node_settings,
+)
 from ansible_collections.swarmops.ha.tests.unit.plugins.module_utils.test_swarm_plan import (
     ID,
     MANAGERS,
@@ -25,7 +29,9 @@ from ansible_collections.swarmops.ha.tests.unit.plugins.module_utils.test_swarm_
     expected_plan,
     fresh,
     healthy,
+    labelled,
 )
+from ansible_collections.swarmops.ha.tests.unit.plugins.module_utils.test_swarm_observe import result, worker
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_plan import choose_entry, observed_hosts
 
 
@@ -46,7 +52,8 @@ def plan_of(hosts, managers, workers, *args):
 
 class TestFilter:
     def test_registered(self):
-        assert FilterModule().filters() == {"swarm_cluster_plan": swarm_cluster_plan}
+        assert FilterModule().filters() == {"swarm_cluster_plan": swarm_cluster_plan,
+                                            "swarm_node_settings": swarm_node_settings}
 
     def test_same_plan_as_module_util(self):
         assert plan_of(healthy(), MANAGERS, WORKERS) == dict(
@@ -121,3 +128,33 @@ class TestObservedHosts:
 
     def test_nodes_without_a_manager_are_ignored(self):
         assert observed_hosts({"manager1": {}}, nodes=[{"ID": "x"}])["manager1"]["nodes"] is None
+
+
+# --------------------------------------------------------------------------- swarm_node_settings
+
+
+def worker_vars(host, **host_vars):
+    """A worker's hostvars: its observation (naming its node ID) and these host variables."""
+    return dict(host_vars, docker_engine_observed=result(dict(worker(), NodeID=ID[host])))
+
+
+class TestNodeSettings:
+    def test_only_the_hosts_that_differ(self):
+        hostvars = {"worker1": worker_vars("worker1", swarm_labels={"zone": "a"}),
+                    "worker2": worker_vars("worker2", swarm_labels={"zone": "b"}, swarm_availability="active")}
+        nodes = labelled({"zone": "a"}, "active", worker2=({}, "drain"))
+        steps = swarm_node_settings(hostvars, ["worker1", "worker2"], nodes)
+        assert [(s["host"], s["node_id"], s["why"]) for s in steps] == [
+            ("worker2", ID["worker2"], "labels {'zone': 'b'} to set, availability drain to be active")]
+
+    def test_hosts_not_observed_only_checked(self):
+        hostvars = {"worker1": {"swarm_labels": {"zone": "a"}}, "worker2": {}}
+        assert swarm_node_settings(hostvars, "worker1") == []
+        assert swarm_node_settings(hostvars, ["worker1", "worker2", "gone"], None, "replace") == []
+
+    def test_bad_input_is_one_filter_error(self):
+        hostvars = {"worker1": {"swarm_availability": "off"}, "worker2": {"swarm_labels": "zone=a"}}
+        with pytest.raises(AnsibleFilterError, match=r"swarm_node_settings: worker1: swarm_availability .*; worker2: "):
+            swarm_node_settings(hostvars, ["worker1", "worker2"])
+        with pytest.raises(AnsibleFilterError, match="hosts must be a list of inventory hostnames"):
+            swarm_node_settings(hostvars, {"worker1": 1})

@@ -26,8 +26,10 @@ import pytest
 
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_plan import (
     SwarmPlanError,
+    check_node_settings,
     choose_entry,
     plan_cluster,
+    plan_node_settings,
 )
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "swarm_nodes.json"
@@ -807,3 +809,76 @@ class TestSummary:
         hosts["manager2"] = unreachable_host()
         result = plan(hosts, summary=True)
         assert result["summary"].startswith("refused: no host that answers is in a swarm, and manager(s) manager2")
+
+
+# --------------------------------------------------------------------------- labels and availability
+
+
+def labelled(labels=None, availability="active", **by_host):
+    """The fixture's nodes, with these labels and availability on worker1 (or per host: by_host[host] = (labels, av))."""
+    nodes = copy.deepcopy(DATA["nodes"])
+    wanted = {"worker1": (labels or {}, availability)}
+    wanted.update(by_host)
+    for node in nodes:
+        host = node["Description"]["Hostname"]
+        if host in wanted:
+            node["Spec"]["Labels"], node["Spec"]["Availability"] = wanted[host]
+    return nodes
+
+
+def settings(nodes, labels_state="merge", **wanted):
+    return plan_node_settings({h: {"labels": l, "availability": a} for h, (l, a) in wanted.items()}, ID, nodes,
+                              labels_state)
+
+
+def test_node_settings_that_match_need_no_step():
+    nodes = labelled({"zone": "a", "other": "x"}, "active")
+    assert not settings(nodes, worker1=({"zone": "a"}, "active"))
+    assert not settings(nodes, worker1=({"zone": "a"}, None))
+    assert not settings(nodes, worker1=(None, None))
+
+
+def test_a_missing_or_changed_label_is_a_step_with_what_differs():
+    nodes = labelled({"zone": "a"})
+    steps = settings(nodes, worker1=({"zone": "b", "rack": 3}, None))
+    assert steps == [{"host": "worker1", "node_id": ID["worker1"], "labels": {"zone": "b", "rack": "3"},
+                      "availability": None, "why": "labels {'zone': 'b', 'rack': '3'} to set"}]
+
+
+def test_replace_needs_exactly_the_inventory_labels():
+    nodes = labelled({"zone": "a", "other": "x"})
+    assert settings(nodes, "replace", worker1=({"zone": "a"}, None))[0]["why"] == (
+        "labels {'zone': 'a', 'other': 'x'} to be exactly {'zone': 'a'}")
+    assert settings(nodes, "replace", worker1=(None, None))[0]["labels"] == {}
+    assert not settings(labelled({"zone": "a"}), "replace", worker1=({"zone": "a"}, None))
+
+
+def test_an_availability_that_differs_is_a_step():
+    steps = settings(labelled({}, "drain"), worker1=(None, "active"), worker2=(None, "active"))
+    assert [(s["host"], s["why"]) for s in steps] == [("worker1", "availability drain to be active")]
+
+
+def test_a_node_not_in_the_list_and_a_host_not_in_the_swarm():
+    nodes = [n for n in labelled() if n["Description"]["Hostname"] != "worker2"]
+    wanted = {"worker2": {"labels": {}, "availability": None}, "newhost": {"labels": {"a": "b"}, "availability": None}}
+    steps = plan_node_settings(wanted, dict(ID, newhost=""), nodes)
+    assert [(s["host"], s["why"]) for s in steps] == [("worker2", "not in the node list read before")]
+    # No list read (a new swarm): every host in the swarm is set, in the order given.
+    assert [s["host"] for s in settings(None, worker2=(None, None), worker1=(None, None))] == ["worker2", "worker1"]
+
+
+def test_bad_labels_and_availability_are_refused_naming_every_host():
+    with pytest.raises(SwarmPlanError) as error:
+        check_node_settings({"worker1": {"labels": ["zone=a"]}, "worker2": {"availability": "drained"},
+                             "manager1": {"labels": {"zone": {"deep": 1}}}})
+    said = str(error.value)
+    assert "worker1: swarm_labels must be a mapping" in said
+    assert "worker2: swarm_availability must be one of active, pause, drain, got 'drained'" in said
+    assert "manager1: swarm_labels values must be strings or numbers" in said
+    assert said.endswith("Nothing was changed.")
+    with pytest.raises(SwarmPlanError, match="labels_state must be one of merge, replace"):
+        check_node_settings({}, "exact")
+    with pytest.raises(SwarmPlanError, match="node_ids must be a dict"):
+        plan_node_settings({}, [], None)
+    with pytest.raises(SwarmPlanError, match="nodes must be a list of node objects"):
+        plan_node_settings({}, {}, "nodes")
