@@ -3,7 +3,11 @@
 # scenario, reused by the others), and remove that lab whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Everything molecule prints also goes to this log, so that a failed run can end
+# with what failed (pytest's one-line summaries): CI shows only a run's tail.
+log=$(mktemp "${TMPDIR:-/tmp}/swarmops-molecule.XXXXXX")
 cleanup() {
+  rm -f "$log"
   molecule destroy >/dev/null 2>&1 || true
   # Belt and braces: the lab role removes everything labelled with the lab's name.
   ansible-playbook playbooks/lab_down.yml -e lab_name=swarmops-molecule \
@@ -15,4 +19,15 @@ trap cleanup EXIT
 # creating it and fail on containers that are gone: start from neither.
 cleanup
 molecule reset --all >/dev/null 2>&1 || true
-molecule test --all "$@"
+rc=0
+molecule test --all "$@" 2>&1 | tee "$log" || rc=$?
+if [ "$rc" != 0 ]; then
+  echo "== what failed (pytest's summaries, from $log)"
+  # Colours and the verifier's frame off: each failed test's assertion, then pytest's short summaries.
+  sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^ *│ *//' "$log" > "$log.plain" || true
+  grep -a -A2 -E '^E +[A-Za-z]*(Error|Exception)' "$log.plain" | head -n 40 || true
+  awk '/short test summary info/ {p = 1} p {print} / [0-9]+ (passed|failed|errors?) in / {p = 0}' "$log.plain" \
+    | head -n 40 || true
+  rm -f "$log.plain"
+fi
+exit "$rc"
