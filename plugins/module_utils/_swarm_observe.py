@@ -154,6 +154,8 @@ _LOST_MANAGER_SIGNS = (
 def manager_lost(result) -> str:
     """Why a step through a manager got no answer from it (a sentence without subject); empty when it answered.
 
+    The same rule tells whether any host answered a probe (site.yml's first play).
+
     ``result``: one registered result of a step delegated to the manager.  A
     step that answered, even with a refusal, is the answer to heed; one whose
     host did not answer, whose module died before it could say anything, or
@@ -172,7 +174,10 @@ def manager_lost(result) -> str:
         return ""
     # ansible-core before 2.19 says MODULE FAILURE; later ones that the result could not be read.
     if msg.startswith(("MODULE FAILURE", "Module result deserialization failed")):
-        return f"died in the middle of the step (rc {result.get('rc', '?')})"
+        said = str(result.get("module_stderr") or "").strip()
+        said = said.splitlines()[0] if said else ""
+        # A stopped container over the docker connection with pipelining: the module never started.
+        return f"died in the middle of the step (rc {result.get('rc', '?')}" + (f": {said})" if said else ")")
     if any(sign in msg.lower() for sign in _LOST_MANAGER_SIGNS):
         return f"could not serve the step ({first})"
     return ""

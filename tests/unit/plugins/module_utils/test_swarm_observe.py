@@ -259,7 +259,13 @@ class TestManagerLost:
         pytest.param({"unreachable": True, "msg": "Failed to connect\nssh: debug1: ..."},
                      "does not answer (Failed to connect)", id="unreachable-first-line"),
         pytest.param({"unreachable": True}, "does not answer (unreachable)", id="unreachable-without-msg"),
-        pytest.param(DIED, "died in the middle of the step (rc 137)", id="module-killed"),
+        pytest.param(DIED, "died in the middle of the step (rc 137: Killed)", id="module-killed"),
+        # The docker connection with pipelining, to a stopped container: the module never started.
+        pytest.param({"failed": True, "rc": 1, "module_stdout": "",
+                      "module_stderr": "Error response from daemon: Container 1648d0 is not running\n",
+                      "msg": "Module result deserialization failed: No start of json char found"},
+                     "died in the middle of the step (rc 1: Error response from daemon: Container 1648d0 is not running)",
+                     id="container-stopped-pipelining"),
         pytest.param({"failed": True, "msg": "MODULE FAILURE"}, "died in the middle of the step (rc ?)",
                      id="module-failure-without-rc"),
         pytest.param(LEADERLESS, f"could not serve the step (Error while draining worker1: {NO_LEADER})",
@@ -348,7 +354,7 @@ class TestManagersLeft:
         assert str(excinfo.value) == (
             f"no manager with quorum answered: manager1 does not answer ({UNREACHABLE['msg']}); "
             f"manager2 could not serve the step (Error while draining worker1: {NO_LEADER}); "
-            "manager3 died in the middle of the step (rc 137)"
+            "manager3 died in the middle of the step (rc 137: Killed)"
         )
 
     def test_nothing_tried(self):
