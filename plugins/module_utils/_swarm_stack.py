@@ -288,18 +288,23 @@ def health_report(results) -> list[str]:
     ``results``: per failing task, ``{"item": {service, node, container_id,
     exit_code}, "container": <its container as inspected on its node>}``; a
     container already removed, or without a health log, has nothing to say.
+    The output is that of the last failing check that printed something: the
+    very last check of a container being stopped is often cut off, with no
+    output.
     """
     lines = []
     for result in results or []:
         if not isinstance(result, dict):
             continue
         log = ((((result.get("container") or {}).get("State") or {}).get("Health") or {}).get("Log")) or []
-        item = result.get("item") or {}
-        if not log or not isinstance(log[-1], dict):
+        said = [e for e in log if isinstance(e, dict) and str(e.get("Output") or "").strip()]
+        failing = [e for e in said if e.get("ExitCode") not in (0, None)]
+        if not said:
             continue
+        item = result.get("item") or {}
         lines.append(
             f"Health check output of {item.get('service')} on {item.get('node')} (container "
             f"{str(item.get('container_id') or '')[:12]}, exit code {item.get('exit_code')}): "
-            f"{str(log[-1].get('Output') or '').strip()}"
+            f"{str((failing or said)[-1].get('Output') or '').strip()}"
         )
     return lines

@@ -1022,7 +1022,25 @@ class TestHealthReport:
             "Health check output of flaky_app on worker1 (container 0123456789ab, exit code 137): flaky-token: unhealthy"
         ]
 
+    def test_the_last_failing_check_that_said_something(self):
+        # Seen in CI: the container was being stopped, and its last check was cut off with no output.
+        container = {"State": {"Health": {"Log": [
+            {"ExitCode": 0, "Output": "flaky-token-early: healthy\n"},
+            {"ExitCode": 1, "Output": "flaky-token-early: unhealthy 3.0s after the first check\n"},
+            {"ExitCode": 1, "Output": "flaky-token-early: unhealthy 4.0s after the first check\n"},
+            {"ExitCode": -1, "Output": ""},
+            {"ExitCode": 0, "Output": "  "},
+        ]}}}
+        assert health_report([{"item": self.ITEM, "container": container}]) == [
+            "Health check output of flaky_app on worker1 (container 0123456789ab, exit code 137): "
+            "flaky-token-early: unhealthy 4.0s after the first check"]
+        # No failing check said anything: the last one that did.
+        container["State"]["Health"]["Log"] = [{"ExitCode": 0, "Output": "fine"}, {"ExitCode": -1, "Output": ""}]
+        assert health_report([{"item": self.ITEM, "container": container}])[0].endswith("exit code 137): fine")
+
     @pytest.mark.parametrize("result", [
+        pytest.param({"item": ITEM, "container": {"State": {"Health": {"Log": [{"ExitCode": -1, "Output": ""}]}}}},
+                     id="only-a-cut-off-check"),
         pytest.param({"item": ITEM, "skipped": True}, id="not-an-inventory-node"),
         pytest.param({"item": ITEM, "container": None, "exists": False}, id="removed"),
         pytest.param({"item": ITEM, "container": {"State": {}}}, id="no-health-check"),
