@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """The hosts' swarm state and the manager to work through; the documentation lives in swarm_hosts.yml, swarm_manager.yml,
-swarm_manager_lost.yml, swarm_managers_left.yml, swarm_role.yml and swarm_unobserved.yml."""
+swarm_manager_lost.yml, swarm_managers_left.yml, swarm_not_root.yml, swarm_role.yml and swarm_unobserved.yml."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_observe import 
     host_swarm,
     manager_lost,
     managers_left,
+    not_root,
     qualifying_managers,
     role_of,
 )
@@ -97,6 +98,13 @@ def swarm_managers_left(step, managers):
         raise AnsibleFilterError(str(exc)) from exc
 
 
+def swarm_not_root(result):
+    """Why a host can not do the roles' work as root; '' when it can (a registered result of id -u with become)."""
+    if not isinstance(result, Mapping):
+        raise AnsibleFilterError(f"swarm_not_root expects a registered result, got {type(result).__name__}")
+    return not_root(result)
+
+
 def swarm_role(result):
     """manager, worker, inactive, pending, locked, error or unanswered, from one docker_host_info result."""
     if result is not None and not isinstance(result, Mapping):
@@ -111,6 +119,7 @@ class FilterModule:
             "swarm_manager": swarm_manager,
             "swarm_manager_lost": swarm_manager_lost,
             "swarm_managers_left": swarm_managers_left,
+            "swarm_not_root": swarm_not_root,
             "swarm_role": swarm_role,
             "swarm_unobserved": swarm_unobserved,
         }

@@ -183,6 +183,31 @@ def manager_lost(result) -> str:
     return ""
 
 
+def not_root(result) -> str:
+    """Why a host can not do the roles' work as root (a sentence without subject); empty when it can.
+
+    ``result``: the registered result of ``id -u`` run with become (site.yml's
+    first play, on each host that answers).  The roles install packages and
+    manage the Docker engine: every host must be root or become root.  A
+    skipped probe (a host that did not answer) is judged elsewhere: empty.
+    """
+    if not isinstance(result, Mapping) or result.get("skipped"):
+        return ""
+    msg = str(result.get("msg") or "").strip()
+    stderr = str(result.get("stderr") or result.get("module_stderr") or "").strip()
+    said = (msg or stderr).splitlines()[0].strip() if (msg or stderr) else ""
+    if result.get("unreachable"):
+        return f"does not answer ({said or 'unreachable'})"
+    uid = str(result.get("stdout") or "").strip()
+    if result.get("rc") == 0 and uid == "0":
+        return ""
+    if result.get("rc") == 0 and uid.isdigit():
+        return (f"runs the tasks as uid {uid}, not root: become is off for it (ansible_become false?) or makes it "
+                f"another user (become_user)")
+    # sudo that asks for a password, a become method that is missing, an id that failed.
+    return f"could not become root ({said or 'rc ' + str(result.get('rc', '?'))})"
+
+
 def managers_left(step, managers) -> list[str]:
     """The managers to go on through after a step tried them in turn: the one that answered first.
 

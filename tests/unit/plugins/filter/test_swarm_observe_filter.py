@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Unit tests for the swarm_hosts, swarm_manager, swarm_manager_lost, swarm_managers_left and swarm_role filters,
+"""Unit tests for the swarm_hosts, swarm_manager, swarm_manager_lost, swarm_managers_left, swarm_not_root and swarm_role filters,
 the wrappers of ``_swarm_observe``.
 
 ``hostvars`` is a plain mapping here, shaped as Ansible's: host to its
@@ -21,6 +21,7 @@ from ansible_collections.swarmops.ha.plugins.filter.swarm_observe import (
     swarm_manager,
     swarm_manager_lost,
     swarm_managers_left,
+    swarm_not_root,
     swarm_role,
     swarm_unobserved,
 )
@@ -56,7 +57,8 @@ class TestFilters:
     def test_registered(self):
         assert FilterModule().filters() == {
             "swarm_hosts": swarm_hosts, "swarm_manager": swarm_manager, "swarm_manager_lost": swarm_manager_lost,
-            "swarm_managers_left": swarm_managers_left, "swarm_role": swarm_role, "swarm_unobserved": swarm_unobserved}
+            "swarm_managers_left": swarm_managers_left, "swarm_not_root": swarm_not_root, "swarm_role": swarm_role,
+            "swarm_unobserved": swarm_unobserved}
 
     def test_unobserved(self):
         # An unreachable host was observed (as not answering); one without the variable, or not in hostvars, was not.
@@ -115,6 +117,10 @@ class TestFilters:
     def test_manager_lost(self, registered, why):
         assert swarm_manager_lost(registered) == why
 
+    def test_not_root(self):
+        assert swarm_not_root({"rc": 0, "stdout": "0"}) == ""
+        assert swarm_not_root({"rc": 0, "stdout": "1001"}).startswith("runs the tasks as uid 1001, not root")
+
     def test_managers_left(self):
         step = tried(("manager1", UNREACHABLE), ("manager2", ANSWERED))
         assert swarm_managers_left(step, MANAGERS) == ["manager2", "manager3"]
@@ -153,6 +159,7 @@ class TestFilters:
                      id="lost-none"),
         pytest.param(lambda: swarm_manager_lost([UNREACHABLE]),
                      "swarm_manager_lost expects a registered result, got list", id="lost-list"),
+        pytest.param(lambda: swarm_not_root("0"), "swarm_not_root expects a registered result, got str", id="root-str"),
         pytest.param(lambda: swarm_managers_left("skipped", MANAGERS),
                      "swarm_managers_left expects a registered result, got str", id="left-str"),
         pytest.param(lambda: swarm_managers_left({"skipped": True}, [1]), "managers must be a list", id="left-ints"),

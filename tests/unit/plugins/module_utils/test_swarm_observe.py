@@ -23,6 +23,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_observe import 
     has_quorum,
     host_swarm,
     manager_lost,
+    not_root,
     manager_refusal,
     managers_left,
     qualifying_managers,
@@ -298,6 +299,33 @@ class TestManagerLost:
     ])
     def test_not_a_result(self, registered):
         assert manager_lost(registered) == ""
+
+
+class TestNotRoot:
+    """site.yml's first play: every host that answers must be root or become root (id -u with become)."""
+
+    @pytest.mark.parametrize("registered, why", [
+        pytest.param({"changed": False, "rc": 0, "stdout": "0", "stderr": ""}, "", id="root"),
+        pytest.param({"changed": False, "rc": 0, "stdout": "0\n"}, "", id="root-newline"),
+        pytest.param({"skipped": True, "changed": False}, "", id="skipped"),
+        pytest.param({"rc": 0, "stdout": "1000", "stderr": ""},
+                     "runs the tasks as uid 1000, not root: become is off for it (ansible_become false?) or makes it "
+                     "another user (become_user)", id="become-off"),
+        # sudo wants a password: ansible-core fails the task before the command runs.
+        pytest.param({"failed": True, "msg": "Missing sudo password"}, "could not become root (Missing sudo password)",
+                     id="sudo-password"),
+        pytest.param({"failed": True, "msg": "Timeout (12s) waiting for privilege escalation prompt: \nmore"},
+                     "could not become root (Timeout (12s) waiting for privilege escalation prompt:)",
+                     id="prompt-timeout"),
+        pytest.param({"failed": True, "rc": 1, "module_stderr": "/bin/sh: 1: sudo: not found\n", "msg": ""},
+                     "could not become root (/bin/sh: 1: sudo: not found)", id="no-sudo"),
+        pytest.param({"failed": True, "rc": 127}, "could not become root (rc 127)", id="rc-only"),
+        pytest.param({"unreachable": True, "msg": "ssh: connect to host 192.168.78.31 port 22: No route to host"},
+                     "does not answer (ssh: connect to host 192.168.78.31 port 22: No route to host)", id="unreachable"),
+        pytest.param(None, "", id="none"),
+    ])
+    def test_not_root(self, registered, why):
+        assert not_root(registered) == why
 
 
 def tried(*items) -> dict:
