@@ -61,6 +61,10 @@ def format_duration(seconds: float) -> str:
     return f"{milliseconds // 1000}s" if milliseconds % 1000 == 0 else f"{milliseconds}ms"
 
 
+# Compose's deploy.mode of the services that run to their end (engine 23 and later).
+JOB_MODES = ("replicated-job", "global-job")
+
+
 def validate_definition(definition, stack: str) -> dict:
     """Check the shape of a Compose definition; return a deep copy to work on."""
     if not isinstance(stack, str) or not _NAME.fullmatch(stack or ""):
@@ -97,6 +101,11 @@ def validate_definition(definition, stack: str) -> dict:
         for key in ("update_config", "rollback_config", "restart_policy", "labels", "resources", "placement"):
             if key in deploy and not isinstance(deploy[key], (dict, list) if key == "labels" else dict):
                 raise StackDefinitionError(f"service {name}: deploy.{key} must be a mapping")
+        # The engine refuses it, after the deploy has begun ("jobs do not have an update config").
+        if deploy.get("mode") in JOB_MODES and ("update_config" in deploy or "rollback_config" in deploy):
+            raise StackDefinitionError(
+                f"service {name}: a {deploy['mode']} has no update_config or rollback_config (a job runs to its end, "
+                f"it is not updated in place)")
     for section in SHARED_SECTIONS:
         if section in definition and not isinstance(definition[section], (dict, type(None))):
             raise StackDefinitionError(f"the '{section}' section of stack {stack} must be a mapping")
@@ -146,13 +155,16 @@ def default_update_config(service: dict, image_healthcheck: dict | None = None) 
 
 
 def apply_update_defaults(definition: dict, image_health: dict | None = None) -> list[str]:
-    """Give every service without an update_config the safe default; return their names.
+    """Give every service without an update_config the safe default; return their names. Jobs get none.
 
     ``image_health``: per service name, the health check of its image in the API's shape (None when it has none).
     """
     changed = []
     for name, service in definition["services"].items():
         deploy = service.setdefault("deploy", {})
+        # A job runs to its end and has no update or rollback settings: the engine refuses them.
+        if deploy.get("mode") in JOB_MODES:
+            continue
         if "update_config" not in deploy:
             deploy["update_config"] = default_update_config(service, (image_health or {}).get(name))
             deploy.setdefault("rollback_config", {"parallelism": 1, "order": "start-first"})
@@ -308,3 +320,67 @@ def health_report(results) -> list[str]:
             f"{str((failing or said)[-1].get('Output') or '').strip()}"
         )
     return lines
+
+
+def _tagged(name: str) -> str:
+    """``name:tag`` as the engine lists it: ``:latest`` added to a name without a tag."""
+    return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+
+
+def images_to_build(names, present) -> list[str]:
+    """The image names (``name:tag``) the builder does not have under that tag, in order.
+
+    ``present``: the ``images`` of docker_image_info on the builder (each with ``RepoTags``).
+    """
+    tags = {tag for image in present or [] for tag in (image.get("RepoTags") or [])}
+    return [name for name in names if _tagged(name) not in tags]
+
+
+def images_missing(built, on_nodes, names) -> dict[str, dict]:
+    """Per host that lacks a built image, the one archive to load there: {host: {ids, names, archive}}.
+
+    ``built``: the ``images`` of docker_image_info on the builder; ``on_nodes``:
+    {host: the ``images`` of docker_image_info on that host}; ``names``: the
+    image names of swarm_stacks_images. By ID, not by tag: an image rebuilt
+    under the same tag is missing where the old one is. A host gets one archive
+    of all the images it lacks (images built on one base share its layers once),
+    and hosts that lack the same images share it: ``archive`` is a file name
+    (without extension) unique to that set of IDs. ``names`` are the names to
+    export the images under (an archive of IDs alone loads untagged).
+    """
+    tags_by_id = {}
+    for image in built or []:
+        if image.get("Id"):
+            tags_by_id.setdefault(image["Id"], set()).update(image.get("RepoTags") or [])
+    missing = {}
+    for host, images in on_nodes.items():
+        have = {image.get("Id") for image in images or []}
+        lacking = [image_id for image_id in tags_by_id if image_id not in have]
+        if lacking:
+            key = ",".join(sorted(lacking))
+            missing[host] = {
+                "ids": lacking,
+                "names": [name for name in names if any(_tagged(name) in tags_by_id[i] for i in lacking)],
+                "archive": "images-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:20],
+            }
+    return missing
+
+
+def stack_deploy_argv(cli: str, compose_path: str, stack: str, resolve_image: str, prune: bool = False,
+                      with_registry_auth: bool = False, deploy_help: str = "") -> list[str]:
+    """The ``docker stack deploy`` command line.
+
+    ``deploy_help``: what ``docker stack deploy --help`` printed. A CLI that
+    knows ``--detach`` (Docker 26 and later) is told ``--detach=true``
+    explicitly: the deploy gate watches the services itself, and a CLI that
+    waited (``--detach=false``) would hold the gate's clock and roll nothing back.
+    """
+    argv = [cli, "stack", "deploy", "--compose-file", compose_path, "--resolve-image", resolve_image]
+    if re.search(r"(^|\s)(-d, )?--detach\b", deploy_help or "", re.MULTILINE):
+        argv.append("--detach=true")
+    if prune:
+        argv.append("--prune")
+    if with_registry_auth:
+        argv.append("--with-registry-auth")
+    argv.append(stack)
+    return argv

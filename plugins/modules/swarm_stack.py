@@ -177,6 +177,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_stack import (
     apply_update_defaults,
     deployed_definition,
     plan_stack,
+    stack_deploy_argv,
     stamp,
     validate_definition,
 )
@@ -227,13 +228,10 @@ class StackDeployer:
         handle, path = tempfile.mkstemp(prefix=f"stack-{self.name}-", suffix=".yml", dir=self.module.tmpdir)
         with os.fdopen(handle, "w") as stream:
             yaml.safe_dump(definition, stream, default_flow_style=False, sort_keys=False)
-        command = [self.params["docker_cli"], "stack", "deploy", "--compose-file", path,
-                   "--resolve-image", self.params["resolve_image"]]
-        if self.params["prune"]:
-            command.append("--prune")
-        if self.params["with_registry_auth"]:
-            command.append("--with-registry-auth")
-        command.append(self.name)
+        rc, deploy_help, err = self.module.run_command([self.params["docker_cli"], "stack", "deploy", "--help"])
+        command = stack_deploy_argv(self.params["docker_cli"], path, self.name, self.params["resolve_image"],
+                                    prune=self.params["prune"], with_registry_auth=self.params["with_registry_auth"],
+                                    deploy_help=deploy_help if rc == 0 else "")
         rc, out, err = self.module.run_command(command)
         if rc != 0:
             raise SwarmOpsError(f"docker stack deploy of {self.name} failed (rc {rc}): {err.strip() or out.strip()}")

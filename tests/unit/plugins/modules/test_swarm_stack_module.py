@@ -97,7 +97,10 @@ def test_a_failed_update_is_rolled_back_and_a_created_service_removed(monkeypatc
     assert "service demo_web: task failed; 0 of 2 running." in message
     assert swarm.rolled_back == ["demo_web"] and swarm.removed == ["demo_api"]
     assert stack.results["rolled_back"] is True and stack.results["changed"] is True
-    assert stack.client.module.commands[0][:3] == ["docker", "stack", "deploy"]
+    # The CLI is asked what it knows first (this one: no --detach, as Docker 20.10), then the deploy.
+    assert stack.client.module.commands[0] == ["docker", "stack", "deploy", "--help"]
+    assert stack.client.module.commands[1][:3] == ["docker", "stack", "deploy"]
+    assert "--detach=true" not in stack.client.module.commands[1]
 
 
 def test_a_rollback_swarm_made_itself_is_not_made_again(monkeypatch, tmp_path):
@@ -142,3 +145,15 @@ def test_a_failed_docker_stack_deploy_changes_nothing_more(monkeypatch, tmp_path
     with pytest.raises(SwarmOpsError, match=r"^docker stack deploy of demo failed \(rc 1\): image not found$"):
         stack.present()
     assert swarm.rolled_back == [] and swarm.removed == []
+
+
+def test_a_cli_that_knows_detach_is_told_not_to_wait(monkeypatch, tmp_path):
+    swarm = Swarm([], [service("demo_web", "swarmops/demo-web:1")], [WaitResult(True, False, evaluation(True), 3.0)])
+    swarm.install(monkeypatch, tmp_path)
+    stack = deployer()
+    answers = {True: (0, "Options:\n  -c, --compose-file strings   Path to a Compose file\n"
+                         "  -d, --detach                  Exit immediately instead of waiting (default true)\n", "")}
+    stack.client.module.run_command = lambda command: (stack.client.module.commands.append(command)
+                                                       or answers.get("--help" in command, (0, "", "")))
+    stack.present()
+    assert stack.client.module.commands[1][-2:] == ["--detach=true", "demo"]
