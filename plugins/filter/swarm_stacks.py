@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The stack list checked before anything changes, and the health output of a failed deploy; the documentation lives in
-swarm_stacks_check.yml and swarm_stacks_health_report.yml."""
+"""The stack list checked before anything changes, the health output of a failed deploy, and which images to build and
+to load where; the documentation lives in swarm_stacks_check.yml, swarm_stacks_health_report.yml,
+swarm_stacks_images_to_build.yml and swarm_stacks_images_missing.yml."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_stack import StackDefinitionError, check_stacks, health_report
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_stack import (
+    StackDefinitionError,
+    check_stacks,
+    health_report,
+    images_missing,
+    images_to_build,
+)
 
 RENDERED_FACT = "_swarm_stacks_rendered"
 
@@ -57,6 +64,41 @@ def swarm_stacks_health_report(results):
     return health_report(results)
 
 
+def _image_list(value, what):
+    """The ``images`` of a docker_image_info result (or that list itself)."""
+    if isinstance(value, Mapping):
+        value = value.get("images", [])
+    if not isinstance(value, list) or not all(isinstance(image, Mapping) for image in value):
+        raise AnsibleFilterError(f"{what} must be a docker_image_info result or its images, got {type(value).__name__}")
+    return value
+
+
+def swarm_stacks_images_to_build(images, present):
+    if not isinstance(images, list) or not all(isinstance(i, Mapping) and isinstance(i.get("name"), str) for i in images):
+        raise AnsibleFilterError("swarm_stacks_images_to_build expects swarm_stacks_images, a list of {name, path}")
+    return images_to_build([image["name"] for image in images], _image_list(present, "present"))
+
+
+def swarm_stacks_images_missing(hostvars, hosts, built, images, result_var="_swarm_stacks_on_node"):
+    if not isinstance(hostvars, Mapping):
+        raise AnsibleFilterError(f"swarm_stacks_images_missing: the input must be hostvars, got {type(hostvars).__name__}")
+    if not isinstance(hosts, list) or not all(isinstance(host, str) for host in hosts):
+        raise AnsibleFilterError(f"swarm_stacks_images_missing: hosts must be a list of inventory hostnames, got {hosts!r}")
+    on_nodes = {}
+    for host in hosts:
+        result = (hostvars[host] if host in hostvars else {}).get(result_var)
+        if isinstance(result, Mapping) and not result.get("skipped"):
+            on_nodes[host] = _image_list(result, f"{result_var} of {host}")
+    if not isinstance(images, list) or not all(isinstance(i, Mapping) and isinstance(i.get("name"), str) for i in images):
+        raise AnsibleFilterError("swarm_stacks_images_missing: images must be swarm_stacks_images, a list of {name, path}")
+    return images_missing(_image_list(built, "built"), on_nodes, [image["name"] for image in images])
+
+
 class FilterModule:
     def filters(self):
-        return {"swarm_stacks_check": swarm_stacks_check, "swarm_stacks_health_report": swarm_stacks_health_report}
+        return {
+            "swarm_stacks_check": swarm_stacks_check,
+            "swarm_stacks_health_report": swarm_stacks_health_report,
+            "swarm_stacks_images_missing": swarm_stacks_images_missing,
+            "swarm_stacks_images_to_build": swarm_stacks_images_to_build,
+        }

@@ -15,6 +15,7 @@ services of ``fixtures/swarm_services.json``.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import pathlib
 import re
@@ -28,6 +29,8 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_stack import (
     apply_update_defaults,
     check_stacks,
     health_report,
+    images_missing,
+    images_to_build,
     compose_health,
     default_update_config,
     deployed_definition,
@@ -36,6 +39,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_stack import (
     parse_duration,
     plan_stack,
     service_health,
+    stack_deploy_argv,
     stamp,
     validate_definition,
 )
@@ -229,6 +233,18 @@ class TestValidateDefinition:
         definition["services"]["worker"] = service
         assert raises(definition) == (
             "service worker of stack demo has no image (build images first; swarm deploys only images)")
+
+    @pytest.mark.parametrize("key", ["update_config", "rollback_config"])
+    def test_a_job_with_update_settings(self, key):
+        definition = compose()
+        definition["services"]["worker"]["deploy"].update(mode="replicated-job", **{key: {"parallelism": 1}})
+        assert raises(definition) == ("service worker: a replicated-job has no update_config or rollback_config "
+                                      "(a job runs to its end, it is not updated in place)")
+
+    def test_a_job_without_update_settings(self):
+        definition = compose()
+        definition["services"]["worker"]["deploy"]["mode"] = "global-job"
+        assert validate_definition(definition, "demo") == definition
 
     @pytest.mark.parametrize("replicas", ["three", "3", -1, True, False, 1.5, None])
     def test_bad_replicas(self, replicas):
@@ -624,6 +640,14 @@ class TestApplyUpdateDefaults:
             "rollback_config": {"parallelism": 2, "order": "stop-first"}, "update_config": SAFE_10S}
         # agent has its own update_config: untouched, and no rollback_config added
         assert services["agent"] == compose()["services"]["agent"]
+
+    @pytest.mark.parametrize("mode", ["replicated-job", "global-job"])
+    def test_jobs_get_no_update_or_rollback_config(self, mode):
+        # The engine refuses both for a job ("jobs do not have an update config", seen on engine 26).
+        definition = compose()
+        definition["services"]["once"] = {"image": "swarmops/demo-redis:1", "deploy": {"mode": mode, "replicas": 2}}
+        assert "once" not in apply_update_defaults(definition)
+        assert definition["services"]["once"]["deploy"] == {"mode": mode, "replicas": 2}
 
     def test_second_run_changes_nothing(self):
         definition = compose()
@@ -1049,3 +1073,46 @@ class TestHealthReport:
     ])
     def test_nothing_to_say(self, result):
         assert health_report([result]) == []
+
+
+class TestImages:
+    """Which images the builder builds, and which node gets which archive (swarm_stacks_image_distribution: load)."""
+
+    WEB = {"Id": "sha256:aaa", "RepoTags": ["swarmops/demo-web:1", "swarmops/demo-web:latest"]}
+    REDIS = {"Id": "sha256:bbb", "RepoTags": ["swarmops/demo-redis:1"]}
+    PLAIN = {"Id": "sha256:ccc", "RepoTags": ["registry.example.com:5000/tools:latest"]}
+    NAMES = ["swarmops/demo-web:1", "swarmops/demo-redis:1", "registry.example.com:5000/tools"]
+
+    def test_to_build_by_name_and_tag(self):
+        assert images_to_build(self.NAMES, []) == self.NAMES
+        assert images_to_build(self.NAMES, [self.WEB]) == ["swarmops/demo-redis:1", "registry.example.com:5000/tools"]
+        # A name without a tag is name:latest; a registry port is no tag.
+        assert images_to_build(self.NAMES, [self.WEB, self.REDIS, self.PLAIN]) == []
+        assert images_to_build(["swarmops/demo-web:2"], [self.WEB]) == ["swarmops/demo-web:2"]
+        assert images_to_build(["swarmops/demo-web:1"], [{"Id": "sha256:x", "RepoTags": None}]) == ["swarmops/demo-web:1"]
+
+    @staticmethod
+    def archive(*ids):
+        return "images-" + hashlib.sha256(",".join(sorted(ids)).encode()).hexdigest()[:20]
+
+    def test_missing_by_id_one_archive_per_set(self):
+        rebuilt = {"Id": "sha256:ddd", "RepoTags": ["swarmops/demo-web:1"]}
+        on_nodes = {"manager1": [self.WEB, self.REDIS], "worker1": [self.REDIS],
+                    # the same tag, an older build: lacks the new ID
+                    "worker2": [rebuilt], "worker3": []}
+        web = {"ids": ["sha256:aaa"], "names": ["swarmops/demo-web:1"], "archive": self.archive("sha256:aaa")}
+        both = {"ids": ["sha256:aaa", "sha256:bbb"], "names": ["swarmops/demo-web:1", "swarmops/demo-redis:1"],
+                "archive": self.archive("sha256:aaa", "sha256:bbb")}
+        assert images_missing([self.WEB, self.REDIS], on_nodes, self.NAMES) == {
+            "worker1": web, "worker2": both, "worker3": both}
+        # The archive's name does not depend on the order the images were listed in.
+        assert images_missing([self.REDIS, self.WEB], {"n": []}, self.NAMES)["n"]["archive"] == both["archive"]
+
+    def test_one_image_under_two_names(self):
+        both = {"Id": "sha256:eee", "RepoTags": ["a/web:1", "a/web:stable"]}
+        assert images_missing([both, both], {"n": []}, ["a/web:1", "a/web:stable", "a/other:1"]) == {
+            "n": {"ids": ["sha256:eee"], "names": ["a/web:1", "a/web:stable"], "archive": self.archive("sha256:eee")}}
+
+    def test_nothing_built_nothing_missing(self):
+        assert images_missing([], {"n": []}, self.NAMES) == {}
+        assert images_missing([{"RepoTags": ["x:1"]}], {"n": []}, ["x:1"]) == {}
