@@ -73,7 +73,7 @@ def render_backends(tmp_path):
     """The load balancer role's backends.yml on every load balancer, as the day-2 playbooks run it."""
     play = tmp_path / "backends.yml"
     play.write_text(yaml.safe_dump([{
-        "name": "Render the backends", "hosts": "swarm_lbs", "gather_facts": False,
+        "name": "Render the backends", "hosts": "swarm_lbs", "gather_facts": False, "become": True,
         "tasks": [{"name": "Backends",
                    "ansible.builtin.include_role": {"name": "swarmops.ha.loadbalancer", "tasks_from": "backends.yml"}}],
     }]))

@@ -28,8 +28,19 @@ EXPECTED_LABELS = {
 
 
 def nodes_seen_by(host):
-    ids = host.check_output("docker node ls -q").split()
-    return json.loads(host.check_output("docker node inspect " + " ".join(ids)))
+    # The lab's login user is unprivileged: the engine's socket is root's.
+    with host.sudo():
+        ids = host.check_output("docker node ls -q").split()
+        return json.loads(host.check_output("docker node inspect " + " ".join(ids)))
+
+
+def test_the_node_is_reached_over_ssh_as_an_unprivileged_user(host):
+    """So every root step of the converge went through the become the playbooks declare."""
+    assert RUNNER.get_variables(host.backend.get_hostname())["ansible_connection"] == "ssh"
+    user = host.user()
+    assert user.name == "swarmops" and user.uid != 0
+    assert "docker" not in user.groups
+    assert host.run("docker info").rc != 0, "the login user reaches the engine without become"
 
 
 def test_systemd_is_pid_1_and_booted(host):
@@ -52,7 +63,8 @@ def test_daemon_json_has_log_rotation(host):
 
 
 def test_every_host_is_an_active_swarm_member(host):
-    swarm = json.loads(host.check_output("docker info --format '{{json .Swarm}}'"))
+    with host.sudo():
+        swarm = json.loads(host.check_output("docker info --format '{{json .Swarm}}'"))
     assert swarm["LocalNodeState"] == "active"
     assert swarm["Error"] == ""
     role = "manager" if host.backend.get_hostname() in MANAGERS else "worker"
@@ -83,7 +95,7 @@ def test_labels_from_the_inventory_are_on_the_nodes():
 def run_engine_role(tmp_path, host, *extra):
     play = tmp_path / "engine.yml"
     play.write_text(yaml.safe_dump([{"name": "The engine role alone", "hosts": host, "gather_facts": False,
-                                     "roles": [{"role": "swarmops.ha.docker_engine"}]}]))
+                                     "become": True, "roles": [{"role": "swarmops.ha.docker_engine"}]}]))
     env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
     result = subprocess.run([str(BIN / "ansible-playbook"), "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(play), *extra],
                             cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600, check=False)
@@ -111,5 +123,24 @@ def test_a_pinned_and_held_engine_changes_nothing_on_a_rerun(tmp_path):
         assert host.check_output(status).startswith("hold ")
     finally:
         # As docker_engine_hold: false leaves it (a role run would say the same, a minute later).
-        host.run("echo 'docker.io install' | dpkg --set-selections")
+        with host.sudo():
+            host.run("echo 'docker.io install' | dpkg --set-selections")
     assert host.check_output(status).startswith("install ")
+
+
+def test_without_become_the_first_play_names_every_host_and_changes_nothing():
+    """-e ansible_become=false as the unprivileged user: refused before any change, each host named."""
+    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
+    result = subprocess.run([str(BIN / "ansible-playbook"), "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+                             str(PROJECT / "site.yml"), "-e", "ansible_become=false"],
+                            cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    text = result.stdout + result.stderr
+    assert result.returncode != 0, text[-4000:]
+    lbs = RUNNER.get_hosts("swarm_lbs")
+    for name in MANAGERS + WORKERS + lbs:
+        assert re.search(rf"{name} runs the tasks as uid \d+, not root", text), f"{name} not named:\n{text[-4000:]}"
+    assert "Nothing was changed." in text
+    # The refusal comes from the play that checks, before the engine play starts.
+    assert "PLAY [Install the Docker engine]" not in text, text[-4000:]
+    changed = [int(n) for n in re.findall(r"changed=(\d+)", text.split("PLAY RECAP", 1)[-1])]
+    assert changed and not any(changed), text[-3000:]

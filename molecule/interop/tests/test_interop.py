@@ -123,7 +123,7 @@ def test_newest_world_deploys_gates_and_removes_a_stack(tmp_path, settled):
     play = [{
         "name": "A stack through swarm_stack and swarm_wait, on the newest Ansible",
         "hosts": MANAGERS[1],
-        "gather_facts": False,
+        "gather_facts": False, "become": True,
         "tasks": [
             {"name": "Deploy", "swarmops.ha.swarm_stack": {"name": "compat", "definition": PROBE,
                                                            "resolve_image": "never", "wait_timeout": 180},
@@ -235,7 +235,7 @@ def bare_inventory(tmp_path):
             "docker_engine_source": "distro",
             "loadbalancer_vip": "192.168.78.60",
             "swarm_stacks_images": [{"name": "swarmops/demo-web:1", "path": str(PROJECT / "examples/demo/web"),
-                                     "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-2", "VERSION": "1"}}],
+                                     "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3", "VERSION": "1"}}],
             "swarm_stacks": [{"name": "demo", "compose": str(PROJECT / "examples/demo/stack.yml.j2"),
                               "resolve_image": "never"}],
         },

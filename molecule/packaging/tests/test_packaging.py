@@ -8,9 +8,12 @@ directory outside the checkout, with an environment that names neither the
 checkout nor its ansible.cfg: once with ansible-playbook swarmops.ha.site, once
 as an AWX job runs a project (collections/requirements.yml installed into the
 job's directory, the playbook started through ansible-runner). The swarm is
-converged already, so each run must change nothing.
+converged already, so each run must change nothing. The execution
+environment's build context (ansible-builder create, no lab and no network
+needed) must carry the requirements the collection is tested with.
 
-Everything is written under one temporary directory, removed at the end.
+Everything is written under one temporary directory, removed at the end
+(the build context under pytest's tmp_path).
 """
 
 import json
@@ -34,6 +37,7 @@ GALAXY = yaml.safe_load((PROJECT / "galaxy.yml").read_text())
 FQCN = f"{GALAXY['namespace']}.{GALAXY['name']}"
 TIMEOUT_TOOL = 120
 TIMEOUT_PLAYBOOK = 900
+TIMEOUT_BUILDER = 300
 DEPLOY_TASK = "swarmops.ha.swarm_stacks : Deploy the stacks, each done only when healthy"
 
 # What the artifact may hold at its top level. Anything new in the work tree
@@ -62,10 +66,14 @@ def molecule_lab():
     """The molecule lab's inventory as .config/molecule/config.yml describes it.
 
     Returns (groups, host_vars, group_vars) with ${MOLECULE_PROJECT_DIRECTORY}
-    resolved, so that the inventory written here is the one the default
-    scenario formed the swarm with.
+    and ${MOLECULE_EPHEMERAL_DIRECTORY} (where the lab keeps its ssh key and
+    known_hosts) resolved, so that the inventory written here is the one the
+    default scenario formed the swarm with.
     """
+    # Outside molecule (the ansible-builder check alone) no lab is reached: a path that reaches nothing.
+    ephemeral = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent/molecule-ephemeral-directory")
     text = (PROJECT / ".config/molecule/config.yml").read_text().replace("${MOLECULE_PROJECT_DIRECTORY}", str(PROJECT))
+    text = text.replace("${MOLECULE_EPHEMERAL_DIRECTORY}", ephemeral)
     config = yaml.safe_load(text)
     groups = {}
     for platform in config["platforms"]:
@@ -134,6 +142,11 @@ def full_output(result):
     return result.stdout + result.stderr
 
 
+def container(host):
+    """The lab node's container (the lab role's naming: <lab_name>-<node>)."""
+    return f"swarmops-molecule-{host}"
+
+
 def docker_exec(container, *command):
     return subprocess.run(["docker", "exec", container, *command], capture_output=True, text=True,
                           timeout=TIMEOUT_TOOL, check=False)
@@ -141,7 +154,7 @@ def docker_exec(container, *command):
 
 def service_versions():
     """Version index of every swarm service: it moves on any change of a service's spec."""
-    manager = HOST_VARS[MANAGERS[0]]["ansible_host"]
+    manager = container(MANAGERS[0])
     names = docker_exec(manager, "docker", "service", "ls", "--format", "{{.Name}}")
     assert names.returncode == 0, names.stderr
     services = names.stdout.split()
@@ -192,11 +205,10 @@ def lab_running():
     """The default scenario's nodes must be there: this scenario only reuses them."""
     assert MANAGERS and WORKERS, f"no swarm_managers or swarm_workers in .config/molecule/config.yml: {GROUPS}"
     for host in sorted({h for hosts in GROUPS.values() for h in hosts}):
-        container = HOST_VARS[host]["ansible_host"]
-        state = subprocess.run(["docker", "inspect", "--format", "{{.State.Running}}", container],
+        state = subprocess.run(["docker", "inspect", "--format", "{{.State.Running}}", container(host)],
                                capture_output=True, text=True, timeout=TIMEOUT_TOOL, check=False)
         if state.stdout.strip() != "true":
-            pytest.fail(f"{container} is not running: form the lab first (molecule converge -s default)")
+            pytest.fail(f"{container(host)} is not running: form the lab first (molecule converge -s default)")
 
 
 @pytest.fixture(scope="module")
@@ -277,8 +289,11 @@ def test_the_installed_artifact_runs_site_from_outside_the_checkout_and_changes_
     assert f"playbook: {installed / 'playbooks' / 'site.yml'}" in syntax.stdout, syntax.stdout
 
     before = service_versions()
-    result = run([BIN / "ansible-playbook", f"{FQCN}.site", "-i", "inventories/lab"], cwd=project, env=env,
-                 timeout=TIMEOUT_PLAYBOOK)
+    # The one run of the suite without pipelining: over SSH as the unprivileged
+    # user, every module is copied to a temporary directory of that user's and
+    # run from there as root (become), as where sudo requires a tty.
+    result = run([BIN / "ansible-playbook", f"{FQCN}.site", "-i", "inventories/lab"], cwd=project,
+                 env=dict(env, ANSIBLE_PIPELINING="False"), timeout=TIMEOUT_PLAYBOOK)
     output = full_output(result)
     assert result.returncode == 0, output[-6000:]
     assert "does not answer" not in output, output[-6000:]
@@ -343,3 +358,37 @@ def test_an_awx_project_with_the_artifact_runs_through_ansible_runner_and_change
     assert [r["item"]["name"] for r in deployed[0]["results"]] == STACKS, deployed[0]
     assert not deployed[0]["changed"], deployed[0]
     assert service_versions() == before
+
+
+def test_ansible_builder_create_names_the_tested_requirements(tmp_path):
+    """execution-environment.yml gives a build context with the collection's requirements.
+
+    `ansible-builder create` works offline; `build` would need the base image's
+    registry, which is out of reach here (docs/awx.md). The instruction file is
+    named explicitly: its default name depends on whether podman is installed.
+    """
+    builder = BIN / "ansible-builder"
+    assert builder.is_file(), f"{builder} is missing: pip install -r requirements.txt"
+    definition = yaml.safe_load((PROJECT / "execution-environment.yml").read_text())
+    base_image = definition["images"]["base_image"]["name"]
+    context = tmp_path / "context"
+    checkout_before = sorted(os.listdir(PROJECT))
+
+    result = run([builder, "create", "--file", PROJECT / "execution-environment.yml", "--context", context,
+                  "--output-filename", "Containerfile"], cwd=PROJECT, env=None, timeout=TIMEOUT_BUILDER)
+    assert result.returncode == 0, output_of(result)
+    assert sorted(os.listdir(PROJECT)) == checkout_before, "ansible-builder wrote into the checkout"
+
+    galaxy = yaml.safe_load((context / "_build" / "requirements.yml").read_text())
+    collections = {c["name"]: c.get("version") for c in galaxy["collections"]}
+    assert collections.get("community.docker") == ">=4.0.0,<6.0.0", galaxy
+
+    lines = (context / "_build" / "requirements.txt").read_text().splitlines()
+    packages = {re.match(r"[A-Za-z0-9._-]+", line.strip()).group(0).lower()
+                for line in lines if line.strip() and not line.lstrip().startswith("#")}
+    assert {"docker", "requests"} <= packages, lines
+
+    # The base image is a build argument, defaulting to the definition's, that the first stage starts from.
+    containerfile = (context / "Containerfile").read_text()
+    assert f'ARG EE_BASE_IMAGE="{base_image}"' in containerfile.splitlines(), containerfile[:2000]
+    assert re.search(r"^FROM \$EE_BASE_IMAGE\b", containerfile, re.MULTILINE), containerfile[:2000]

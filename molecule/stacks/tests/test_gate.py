@@ -50,7 +50,7 @@ def image(revision):
 
 
 IMAGES = [{"name": image(r), "path": str(PROJECT / "molecule/stacks/flaky"),
-           "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-2", "VERSION": str(n), "FAIL_AFTER": str(after),
+           "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3", "VERSION": str(n), "FAIL_AFTER": str(after),
                     "TOKEN": f"flaky-token-{r}"}}
           for r, (n, after) in REVISIONS.items()]
 
@@ -75,7 +75,7 @@ def role_play(tmp_path, stacks, name):
     play.write_text(yaml.safe_dump([{
         "name": f"Deploy through the swarm_stacks role: {name}",
         "hosts": ":".join(["swarm_managers", "swarm_workers"]),
-        "gather_facts": False,
+        "gather_facts": False, "become": True,
         "roles": [{"role": "swarmops.ha.swarm_stacks",
                    "vars": {"swarm_stacks_images": IMAGES, "swarm_stacks": stacks}}],
     }], sort_keys=False))
@@ -105,7 +105,7 @@ def wait_result(tmp_path):
     play = tmp_path / "wait.yml"
     result_file = tmp_path / "wait.json"
     play.write_text(yaml.safe_dump([{
-        "name": "Wait", "hosts": MANAGERS[1], "gather_facts": False,
+        "name": "Wait", "hosts": MANAGERS[1], "gather_facts": False, "become": True,
         "tasks": [{"name": "Wait", "swarmops.ha.swarm_wait": {"services": ["flaky_app"], "wait_timeout": 120},
                    "register": "waited"},
                   {"name": "Keep", "ansible.builtin.copy": {"content": "{{ waited | to_json }}", "dest": str(result_file),

@@ -44,7 +44,7 @@ def run_stack_module(tmp_path, check_mode=False, **args):
     play = [{
         "name": "Run swarm_stack",
         "hosts": "manager2",
-        "gather_facts": False,
+        "gather_facts": False, "become": True,
         "tasks": [
             {"name": "Deploy", "swarmops.ha.swarm_stack": args, "register": "stack_result",
              "ignore_errors": True, "check_mode": check_mode, "diff": True},

@@ -247,7 +247,7 @@ def test_drain_that_does_not_fit_is_refused_before_any_change(tmp_path):
         before = swarm_snapshot()
         play = tmp_path / "drain.yml"
         play.write_text(yaml.safe_dump([{
-            "name": "Drain worker1", "hosts": "manager2", "gather_facts": False,
+            "name": "Drain worker1", "hosts": "manager2", "gather_facts": False, "become": True,
             "tasks": [{"name": "Drain", "swarmops.ha.swarm_node_drain": {"node": "worker1", "wait_timeout": 60}}],
         }]))
         result = playbook(str(play))
@@ -370,7 +370,7 @@ def engine_role(tmp_path, max_size_on_worker1):
     """The docker_engine role on every swarm host; only worker1's daemon.json changes, so only its engine restarts."""
     play = tmp_path / "engine.yml"
     play.write_text(yaml.safe_dump([{
-        "name": "The engine role, one engine to restart", "hosts": "swarm_managers:swarm_workers", "gather_facts": False,
+        "name": "The engine role, one engine to restart", "hosts": "swarm_managers:swarm_workers", "gather_facts": False, "become": True,
         "vars": {"docker_engine_log_opts": {
             "max-size": f"{{{{ '{max_size_on_worker1}' if inventory_hostname == 'worker1' else '10m' }}}}",
             "max-file": "3"}},
@@ -551,7 +551,7 @@ def test_unattended_node_loss_traffic_follows_the_swarm(tmp_path):
         # The nodes are back; a rebalance moves tasks onto them: the servers follow again.
         play = tmp_path / "rebalance.yml"
         play.write_text(yaml.safe_dump([{
-            "name": "Rebalance", "hosts": "manager1", "gather_facts": False,
+            "name": "Rebalance", "hosts": "manager1", "gather_facts": False, "become": True,
             "tasks": [{"name": f"Rebalance onto {victim}",
                        "swarmops.ha.swarm_node_drain": {"node": victim, "state": "active", "rebalance": True}}
                       for victim in killed],
