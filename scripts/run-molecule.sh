@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run every molecule scenario on one shared lab (created by the default
-# scenario, reused by the others), and remove that lab whatever happens.
+# scenario, reused by the others), then the trixie scenario on a Debian 13 lab
+# of its own once the shared one is gone (one lab at a time), and remove both
+# labs whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Everything molecule prints also goes to this log, so that a failed run can end
@@ -9,9 +11,11 @@ log=$(mktemp "${TMPDIR:-/tmp}/swarmops-molecule.XXXXXX")
 cleanup() {
   rm -f "$log"
   molecule destroy >/dev/null 2>&1 || true
+  molecule destroy -s trixie >/dev/null 2>&1 || true
   # Belt and braces: the lab role removes everything labelled with the lab's name.
-  ansible-playbook playbooks/lab_down.yml -e lab_name=swarmops-molecule \
-    -e lab_inventory_file=/dev/null/none >/dev/null 2>&1 || true
+  for lab in swarmops-molecule swarmops-trixie; do
+    ansible-playbook playbooks/lab_down.yml -e lab_name=$lab -e lab_inventory_file=/dev/null/none >/dev/null 2>&1 || true
+  done
 }
 trap cleanup EXIT
 # A run that was killed (a lost session, a CI timeout) leaves its lab behind and
@@ -20,7 +24,10 @@ trap cleanup EXIT
 cleanup
 molecule reset --all >/dev/null 2>&1 || true
 rc=0
-molecule test --all "$@" 2>&1 | tee "$log" || rc=$?
+# Scenarios with a lab of their own, run after the shared one.
+own_labs=(trixie)
+{ molecule test --all "${own_labs[@]/#/--exclude=}" "$@" && for scenario in "${own_labs[@]}"; do
+    molecule test -s "$scenario" "$@" || exit; done; } 2>&1 | tee "$log" || rc=$?
 if [ "$rc" != 0 ]; then
   echo "== what failed (pytest's summaries, from $log)"
   # Colours and the verifier's frame off: each failed test's assertion, then pytest's short summaries.
