@@ -9,11 +9,13 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # Extra arguments for ansible-playbook, e.g. make lab LAB_ARGS="-e lab_workers=3"
 LAB_ARGS ?=
+# Extra arguments for a benchmark, e.g. make bench-converge BENCH_ARGS="--sizes 5"
+BENCH_ARGS ?=
 # On demand: the older ansible-core releases sanity is run on (make sanity-cores).
 SANITY_CORES ?= 2.17 2.18 2.20
 UNPINNED_VENV ?= $(HOME)/.cache/swarmops/venvs/newest-unpinned
 
-.PHONY: help venv venv-newest engine lab lab-up lab-down test unit lint molecule worlds \
+.PHONY: help venv venv-newest engine ssh-client lab lab-up lab-down test unit lint molecule worlds \
 	sanity-cores newest-unpinned clean
 
 help:
@@ -25,6 +27,7 @@ help:
 	@echo "on demand:"
 	@echo "make sanity-cores     sanity and ansible-doc on ansible-core $(SANITY_CORES)"
 	@echo "make newest-unpinned  lint and unit tests on the newest ansible release, not the pinned one"
+	@echo "make bench-NAME       the benchmark bench/NAME.py on a lab of its own (converge, images, deploy, failover)"
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +47,11 @@ worlds: venv venv-newest
 engine:
 	scripts/ensure-docker.sh
 
-lab-up: venv engine
+# The lab's inventory reaches the nodes over SSH.
+ssh-client:
+	scripts/ensure-ssh.sh
+
+lab-up: venv engine ssh-client
 	ansible-playbook playbooks/lab_up.yml $(LAB_ARGS)
 
 lab: lab-up
@@ -59,10 +66,10 @@ unit: venv venv-newest
 lint: venv venv-newest
 	scripts/lint.sh
 
-molecule: venv venv-newest engine
+molecule: venv venv-newest engine ssh-client
 	scripts/run-molecule.sh
 
-test: venv venv-newest engine
+test: venv venv-newest engine ssh-client
 	scripts/test.sh
 
 sanity-cores: venv
@@ -78,6 +85,10 @@ newest-unpinned: venv
 	SANITY_VENV=$(UNPINNED_VENV) scripts/sanity.sh
 	DOCS_VENV=$(UNPINNED_VENV) scripts/docs.sh
 	$(UNPINNED_VENV)/bin/python -m pytest -q -p no:cacheprovider
+
+# On demand: a benchmark of bench/ (each makes and removes a lab of its own).
+bench-%: venv engine ssh-client
+	$(BIN)/python bench/$*.py $(BENCH_ARGS)
 
 clean: lab-down
 	rm -rf $(VENV) .venv-newest .pytest_cache
