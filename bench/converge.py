@@ -1,15 +1,17 @@
 #!/usr/bin/env python
-"""Wall time of site.yml on bare lab nodes, and of its second run.
+"""Wall time of site.yml on bare lab nodes, and of its second run, over SSH and over docker exec.
 
-For each lab size (3 nodes: 3 managers; 5 nodes: 3 managers and 2 workers) it
-starts bare nodes (no Docker), times `ansible-playbook site.yml` from bare to a
-ready swarm, then times the second run (which must change nothing). The
-baseline, in the same run and on fresh bare nodes of the same size, is a
-hand-rolled shell sequence: `apt-get install docker.io` on every node in
-parallel, then `docker swarm init` and `docker swarm join` one node at a time.
-The lab is removed at the end, also on failure.
+For each lab size (3 nodes: 3 managers; 5 nodes: 3 managers and 2 workers) and
+each connection (ssh: as the lab's unprivileged user with become, as real hosts
+are reached; docker: docker exec as root), it starts bare nodes (no Docker),
+times `ansible-playbook site.yml` from bare to a ready swarm, then times the
+second run (which must change nothing). The baseline, in the same run and on
+fresh bare nodes of the same size, is a hand-rolled shell sequence: `apt-get
+install docker.io` on every node in parallel, then `docker swarm init` and
+`docker swarm join` one node at a time. The lab is removed at the end, also on
+failure.
 
-    .venv/bin/python bench/converge.py [--sizes 3,5] [--skip-baseline]
+    .venv/bin/python bench/converge.py [--sizes 3,5] [--connections ssh,docker] [--skip-baseline]
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from benchlab import PROJECT, SUBNET, playbook
 LAYOUTS = {3: (3, 0), 5: (3, 2)}
 
 
-def lab(state, inventory, managers=1, workers=0):
-    benchlab.lab(state, inventory, lab_managers=max(managers, 1), lab_workers=workers)
+def lab(state, inventory, managers=1, workers=0, connection="ssh"):
+    benchlab.lab(state, inventory, lab_managers=max(managers, 1), lab_workers=workers, lab_connection=connection,
+                 lab_ssh_dir=inventory.parent / ".ssh-lab")
 
 
 def changed_total(output):
@@ -68,6 +71,7 @@ def baseline(managers, workers):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="3,5")
+    parser.add_argument("--connections", default="ssh,docker")
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
     rows = []
@@ -76,27 +80,30 @@ def main():
         try:
             for size in (int(s) for s in args.sizes.split(",")):
                 managers, workers = LAYOUTS[size]
-                lab("down", inventory)
-                lab("up", inventory, managers, workers)
-                first, first_changed = timed_site(inventory)
-                second, second_changed = timed_site(inventory)
-                row = {"nodes": size, "first": first, "first_changed": first_changed,
-                       "second": second, "second_changed": second_changed, "baseline": None}
+                row = {"nodes": size, "baseline": None}
+                for connection in args.connections.split(","):
+                    lab("down", inventory)
+                    lab("up", inventory, managers, workers, connection)
+                    first, first_changed = timed_site(inventory)
+                    second, second_changed = timed_site(inventory)
+                    row[connection] = (first, first_changed, second, second_changed)
+                    print(f"{size} nodes over {connection}: site.yml bare->swarm {first:6.1f}s (changed={first_changed}), "
+                          f"second run {second:6.1f}s (changed={second_changed})", flush=True)
                 if not args.skip_baseline:
                     lab("down", inventory)
                     lab("up", inventory, managers, workers)
                     row["baseline"] = baseline(managers, workers)
+                    print(f"{size} nodes: hand-rolled shell baseline {row['baseline']:6.1f}s", flush=True)
                 rows.append(row)
-                print(f"{size} nodes: site.yml bare->swarm {first:6.1f}s (changed={first_changed}), "
-                      f"second run {second:6.1f}s (changed={second_changed})"
-                      + (f", hand-rolled shell baseline {row['baseline']:6.1f}s" if row["baseline"] else ""),
-                      flush=True)
         finally:
             lab("down", inventory)
-    print("\nnodes  site.yml first  second run  baseline (shell, no checks)")
+    connections = args.connections.split(",")
+    print("\nnodes  " + "  ".join(f"{c + ' first':>12}  {c + ' second':>12}" for c in connections)
+          + "  baseline (shell, no checks)")
     for row in rows:
+        cells = "  ".join(f"{row[c][0]:>11.1f}s  {row[c][2]:>11.1f}s" for c in connections)
         base = f"{row['baseline']:.1f}s" if row["baseline"] else "-"
-        print(f"{row['nodes']:>5}  {row['first']:>13.1f}s  {row['second']:>9.1f}s  {base}")
+        print(f"{row['nodes']:>5}  {cells}  {base}")
 
 
 if __name__ == "__main__":

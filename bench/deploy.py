@@ -99,7 +99,7 @@ def swarm_stack(inventory, tmp, definition, min_healthy_time=3):
             "poll_interval": 1}
     if min_healthy_time is not None:
         args["min_healthy_time"] = min_healthy_time
-    play = [{"name": "deploy", "hosts": "manager1", "gather_facts": False, "tasks": [
+    play = [{"name": "deploy", "hosts": "manager1", "gather_facts": False, "become": True, "tasks": [
         {"name": "deploy", "swarmops.ha.swarm_stack": args,
          "register": "r", "ignore_errors": True},
         {"name": "keep", "ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": f"{tmp}/r.json", "mode": "0600"},
@@ -186,9 +186,9 @@ def main():
             demo_vars.write_text(json.dumps({
                 "swarm_stacks_images": [
                     {"name": "swarmops/demo-web:1", "path": str(PROJECT / "examples/demo/web"),
-                     "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-2", "VERSION": "1"}},
+                     "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3", "VERSION": "1"}},
                     {"name": "swarmops/demo-redis:1", "path": str(PROJECT / "examples/demo/redis"),
-                     "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-2"}}],
+                     "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3"}}],
                 "swarm_stacks": [{"name": "demo", "compose": str(PROJECT / "examples/demo/stack.yml.j2"),
                                   "resolve_image": "never"}]}))
             playbook("-i", str(inventory), "-e", f"@{demo_vars}", str(PROJECT / "site.yml"))

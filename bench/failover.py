@@ -295,9 +295,9 @@ def main():
             benchlab.lab("down", inventory, lab_lbs=2, lab_forward_base=0)
             benchlab.lab("up", inventory, lab_lbs=2, lab_forward_base=0)
             images = [{"name": f"swarmops/demo-web:{v}", "path": str(PROJECT / "examples/demo/web"),
-                       "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-2", "VERSION": str(v)}} for v in (1, 2)]
+                       "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3", "VERSION": str(v)}} for v in (1, 2)]
             images.append({"name": "swarmops/demo-redis:1", "path": str(PROJECT / "examples/demo/redis"),
-                           "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-2"}})
+                           "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3"}})
             demo_vars = Path(tmp) / "demo.json"
             demo_vars.write_text(json.dumps({
                 "swarm_stacks_images": images,
