@@ -98,11 +98,20 @@ def swarm_managers_left(step, managers):
         raise AnsibleFilterError(str(exc)) from exc
 
 
-def swarm_not_root(result):
-    """Why a host can not do the roles' work as root; '' when it can (a registered result of id -u with become)."""
-    if not isinstance(result, Mapping):
-        raise AnsibleFilterError(f"swarm_not_root expects a registered result, got {type(result).__name__}")
-    return not_root(result)
+def swarm_not_root(hostvars, hosts, result_var="_site_root"):
+    """{host: why it can not do the roles' work as root} of the hosts that can not, from each one's id -u with become."""
+    if not isinstance(hostvars, Mapping):
+        raise AnsibleFilterError(f"swarm_not_root: the input must be hostvars, got {type(hostvars).__name__}")
+    refusals = {}
+    for host in _hosts("hosts", hosts):
+        result = (hostvars[host] if host in hostvars else {}).get(result_var)
+        if result is not None and not isinstance(result, Mapping):
+            raise AnsibleFilterError(f"swarm_not_root: {result_var} of {host} must be a registered result, got "
+                                     f"{type(result).__name__}")
+        why = not_root(result)
+        if why:
+            refusals[host] = why
+    return refusals
 
 
 def swarm_role(result):

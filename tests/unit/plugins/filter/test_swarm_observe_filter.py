@@ -118,8 +118,16 @@ class TestFilters:
         assert swarm_manager_lost(registered) == why
 
     def test_not_root(self):
-        assert swarm_not_root({"rc": 0, "stdout": "0"}) == ""
-        assert swarm_not_root({"rc": 0, "stdout": "1001"}).startswith("runs the tasks as uid 1001, not root")
+        hostvars = {"manager1": {"_site_root": {"rc": 0, "stdout": "0"}},
+                    "worker1": {"_site_root": {"rc": 0, "stdout": "1001"}},
+                    # did not answer: judged by swarm_manager_lost, not here
+                    "worker2": {"_site_root": {"skipped": True}},
+                    "lb1": {"_root": {"failed": True, "msg": "Missing sudo password"}}}
+        refusals = swarm_not_root(hostvars, ["manager1", "worker1", "worker2", "lb1", "elsewhere"])
+        assert list(refusals) == ["worker1"]
+        assert refusals["worker1"].startswith("runs the tasks as uid 1001, not root")
+        assert swarm_not_root(hostvars, ["lb1"], "_root") == {"lb1": "could not become root (Missing sudo password)"}
+        assert swarm_not_root(hostvars, "manager1") == {}
 
     def test_managers_left(self):
         step = tried(("manager1", UNREACHABLE), ("manager2", ANSWERED))
@@ -159,7 +167,11 @@ class TestFilters:
                      id="lost-none"),
         pytest.param(lambda: swarm_manager_lost([UNREACHABLE]),
                      "swarm_manager_lost expects a registered result, got list", id="lost-list"),
-        pytest.param(lambda: swarm_not_root("0"), "swarm_not_root expects a registered result, got str", id="root-str"),
+        pytest.param(lambda: swarm_not_root(["manager1"], ["manager1"]), "swarm_not_root: the input must be hostvars",
+                     id="root-list"),
+        pytest.param(lambda: swarm_not_root({"m": {"_site_root": "0"}}, ["m"]),
+                     "swarm_not_root: _site_root of m must be a registered result, got str", id="root-str"),
+        pytest.param(lambda: swarm_not_root({}, [1]), "hosts must be a list", id="root-ints"),
         pytest.param(lambda: swarm_managers_left("skipped", MANAGERS),
                      "swarm_managers_left expects a registered result, got str", id="left-str"),
         pytest.param(lambda: swarm_managers_left({"skipped": True}, [1]), "managers must be a list", id="left-ints"),
