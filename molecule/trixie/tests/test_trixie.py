@@ -118,10 +118,9 @@ def test_job_modes_and_a_start_interval_pass_the_deploy_gate(tmp_path):
         },
     }
     play = stack_play(tmp_path, "features", [
-        {"name": "Deploy", "swarmops.ha.swarm_stack": {"name": "features", "definition": definition,
-                                                        "resolve_image": "never", "wait_timeout": 240,
-                                                        "min_healthy_time": 5},
-         "register": "deployed"},
+        {"name": "Deploy", "register": "deployed",
+         "swarmops.ha.swarm_stack": {"name": "features", "definition": definition, "resolve_image": "never",
+                                     "wait_timeout": 240, "min_healthy_time": 5}},
         {"name": "Show", "ansible.builtin.debug": {"var": "deployed.services"}},
     ])
     try:
@@ -171,8 +170,8 @@ def test_an_image_built_on_a_manager_for_a_controller_without_docker(tmp_path):
             "swarm_stacks_images": [{"name": tag, "path": str(context)}],
             "swarm_stacks": [{"name": "built", "resolve_image": "never", "definition": {
                 "version": "3.8",
-                "services": {"app": {"image": tag, "deploy": {"replicas": 3, "endpoint_mode": "dnsrr",
-                                                               "placement": {"max_replicas_per_node": 1}}}}}}],
+                "services": {"app": {"image": tag, "deploy": {
+                    "replicas": 3, "endpoint_mode": "dnsrr", "placement": {"max_replicas_per_node": 1}}}}}}],
         }}],
     }]))
     try:

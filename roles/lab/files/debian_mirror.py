@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026 swarmops.ha contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -11,7 +10,7 @@ security one falls back to the archive mirror's URL with ``-security``
 appended, Debian's own layout). Exits 1 with a message when the sources name no
 Debian archive (an Ubuntu or non-Debian machine): set SWARMOPS_DEBIAN_MIRROR.
 
-    debian_mirror.py [SOURCES_DIR]        (default /etc/apt)
+    python3 debian_mirror.py [SOURCES_DIR]        (default /etc/apt)
 """
 
 import glob

@@ -94,10 +94,10 @@ class TestImages:
                     # check mode before the engine is installed: not compared
                     "worker2": {"_swarm_stacks_on_node": {"skipped": True, "changed": False}},
                     "worker3": {}}
+        expected = {"ids": ["sha256:aaa"], "names": ["swarmops/demo-web:1"],
+                    "archive": "images-" + hashlib.sha256(b"sha256:aaa").hexdigest()[:20]}
         assert swarm_stacks_images_missing(hostvars, ["manager1", "worker1", "worker2", "worker3", "lb1"],
-                                           info(WEB, REDIS), IMAGES) == {"worker1": {
-            "ids": ["sha256:aaa"], "names": ["swarmops/demo-web:1"],
-            "archive": "images-" + hashlib.sha256(b"sha256:aaa").hexdigest()[:20]}}
+                                           info(WEB, REDIS), IMAGES) == {"worker1": expected}
 
     @pytest.mark.parametrize("call, message", [
         pytest.param(lambda: swarm_stacks_images_to_build("swarmops/demo-web:1", []), "expects swarm_stacks_images",

@@ -1116,3 +1116,32 @@ class TestImages:
     def test_nothing_built_nothing_missing(self):
         assert images_missing([], {"n": []}, self.NAMES) == {}
         assert images_missing([{"RepoTags": ["x:1"]}], {"n": []}, ["x:1"]) == {}
+
+
+class TestStackDeployArgv:
+    """docker stack deploy: --detach=true for a CLI that knows the flag (26 and later), nothing for older ones."""
+
+    HELP_26 = ("Usage:  docker stack deploy [OPTIONS] STACK\n\nOptions:\n"
+               "  -c, --compose-file strings   Path to a Compose file, or \"-\" to read from stdin\n"
+               "  -d, --detach                 Exit immediately instead of waiting for the stack services to converge "
+               "(default true)\n      --prune                  Prune services that are no longer referenced\n")
+    HELP_20 = ("Usage:  docker stack deploy [OPTIONS] STACK\n\nOptions:\n"
+               "  -c, --compose-file strings   Path to a Compose file\n      --prune   Prune services\n")
+
+    def test_old_cli(self):
+        assert stack_deploy_argv("docker", "/tmp/s.yml", "demo", "never", deploy_help=self.HELP_20) == [
+            "docker", "stack", "deploy", "--compose-file", "/tmp/s.yml", "--resolve-image", "never", "demo"]
+
+    def test_new_cli_with_every_option(self):
+        assert stack_deploy_argv("/usr/bin/docker", "/tmp/s.yml", "demo", "always", prune=True, with_registry_auth=True,
+                                 deploy_help=self.HELP_26) == [
+            "/usr/bin/docker", "stack", "deploy", "--compose-file", "/tmp/s.yml", "--resolve-image", "always",
+            "--detach=true", "--prune", "--with-registry-auth", "demo"]
+
+    def test_a_word_in_a_description_is_no_flag(self):
+        assert "--detach=true" not in stack_deploy_argv("docker", "f", "s", "never",
+                                                        deploy_help="  --prune   Prune services, not --detached ones\n")
+
+    def test_no_help_no_flag(self):
+        # docker stack deploy --help failed: the command as for an old CLI.
+        assert "--detach=true" not in stack_deploy_argv("docker", "f", "s", "never")
