@@ -66,8 +66,10 @@ unit: venv venv-newest
 lint: venv venv-newest
 	scripts/lint.sh
 
+# MOLECULE_SCOPE: all, shared (the shared lab's scenarios) or own (trixie).
+MOLECULE_SCOPE ?= all
 molecule: venv venv-newest engine ssh-client
-	scripts/run-molecule.sh
+	scripts/run-molecule.sh $(MOLECULE_SCOPE)
 
 test: venv venv-newest engine ssh-client
 	scripts/test.sh

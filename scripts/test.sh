@@ -7,6 +7,7 @@
 #
 #   scripts/test.sh          unit tests, then molecule
 #   scripts/test.sh units    unit tests only
+# SWARMOPS_MOLECULE_SCOPE: all (default), shared or own (scripts/run-molecule.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rc=0
@@ -19,6 +20,6 @@ while read -r world venv; do
 done < <(scripts/worlds.sh list)
 [ $rc = 0 ] || exit $rc
 [ "${1:-}" = units ] && exit 0
-echo "== molecule scenarios"
-scripts/run-molecule.sh
+echo "== molecule scenarios (${SWARMOPS_MOLECULE_SCOPE:-all})"
+scripts/run-molecule.sh "${SWARMOPS_MOLECULE_SCOPE:-all}"
 scripts/worlds.sh mark current lab
