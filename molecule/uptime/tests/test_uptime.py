@@ -384,6 +384,7 @@ def test_the_engine_restart_of_a_node_loses_no_request(tmp_path):
     # manager, its servers out of rotation, back once Ready and healthy.
     managers_reachable()
     settled()
+    before = lab_docker("exec", f"{LAB}-worker1", "cat", "/etc/docker/daemon.json").stdout
     try:
         with MaintWatch() as maint, Load(VIP_URL, interval=0.05, timeout=10, max_seconds=600) as load:
             changed = engine_role(tmp_path, "11m")
@@ -399,8 +400,12 @@ def test_the_engine_restart_of_a_node_loses_no_request(tmp_path):
         assert {node for _lb, node in maint.maint} == {"worker1"}, maint.maint
         assert maint.check(["worker1"]) == []
     finally:
-        restored = engine_role(tmp_path, "10m")
-    assert restored.returncode == 0, output(restored)
+        # The file back as the role writes it, so that no later run of the role
+        # restarts worker1's engine; the engine takes it at its next restart,
+        # which the rolling maintenance (the next test) gives every node. (A
+        # second restart through the role here took a minute and proved nothing new.)
+        subprocess.run(["docker", "exec", "-i", f"{LAB}-worker1", "sh", "-c", "cat > /etc/docker/daemon.json"],
+                       input=before, text=True, capture_output=True, timeout=60, check=True)
     assert set(swarm_snapshot()[0].values()) == {"active"}
     for lb in LBS:
         left = {b: [n for n, st in members.items() if st == "MAINT"] for b, members in haproxy_servers(lb).items()}
