@@ -358,6 +358,16 @@ def describe_task(task: dict, nodes_by_id: dict, service: dict | None = None) ->
     }
 
 
+def _per_node(tasks: list[dict], nodes_by_id: dict) -> dict[str, int]:
+    """{node hostname (its ID when unknown): how many of the tasks run there}."""
+    counts: dict[str, int] = {}
+    for task in tasks:
+        node = nodes_by_id.get(task.get("NodeID") or "")
+        name = (node_hostname(node) if node else "") or task.get("NodeID") or "(not scheduled)"
+        counts[name] = counts.get(name, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def evaluate_service(
     service: dict,
     tasks: list[dict],
@@ -524,6 +534,14 @@ def evaluate_service(
         "replicas_running": len(running),
         "replicas_done": len(done),
         "min_healthy_time": min_healthy_time,
+        # What serves now, whatever the spec: tasks healthy on an up node, of the previous spec too.
+        "replicas_previous": len(stale),
+        "replicas_settling": len(settling),
+        "tasks_starting": len(starting),
+        "containers_starting": sum(1 for t in starting
+                                   if ((t.get("Status") or {}).get("State") or "").lower() == "starting"),
+        "tasks_on_down_nodes": len(on_down_nodes),
+        "tasks_per_node": _per_node(running + settling + stale, nodes_by_id),
         "update_state": state or None,
         "update_message": message,
         "converged": not reasons and failed is None,

@@ -224,6 +224,20 @@ def test_newest_world_recover_quorum_check_changes_nothing(settled):
     assert "the swarm has quorum" in said(result), output(result)
 
 
+def test_newest_world_status_reports_the_converged_swarm_healthy(settled, tmp_path):
+    """status.yml on the newest Ansible, in check mode, as a script reads it: the JSON file, and the exit code."""
+    before = snapshot()
+    report = tmp_path / "status.json"
+    result = playbook("playbooks/status.yml", "--check", "-e", "status_format=json", "-e", f"status_output={report}",
+                      "-e", "status_fail_on=degraded", world="newest")
+    assert_unchanged(result, before, hosts=MANAGERS)
+    status = json.loads(report.read_text())
+    assert status["verdict"] == "healthy", status["reasons"]
+    assert {n["name"] for n in status["nodes"]} >= set(NODES), status["nodes"]
+    assert {s["name"] for s in status["services"]} >= {"demo_web", "demo_redis"}, status["services"]
+    assert '"verdict": "healthy"' in result.stdout, output(result)
+
+
 # -- check mode on a bare host -------------------------------------------------------------------------------
 def bare_inventory(tmp_path):
     """spare1 alone, as the manager of a swarm to be and as a load balancer with a virtual address."""

@@ -532,9 +532,25 @@ def web_whole_without(killed):
     return check
 
 
+def swarm_status(tmp_path, *args):
+    """status.yml's report, as the JSON file it writes for scripts (and the run)."""
+    report = tmp_path / f"status-{time.monotonic_ns()}.json"
+    result = playbook("playbooks/status.yml", "-e", f"status_output={report}", *args)
+    return result, (json.loads(report.read_text()) if report.exists() else None)
+
+
 def test_unattended_node_loss_traffic_follows_the_swarm(tmp_path):
-    """Two nodes that run web are killed, no playbook runs: the load balancers follow Swarm by themselves."""
+    """Two nodes that run web are killed, no playbook runs: the load balancers follow Swarm by themselves.
+
+    status.yml reports the swarm healthy before, the dead worker and the services' state while it is down,
+    and healthy again once the nodes are back.
+    """
     settled()
+    result, before = swarm_status(tmp_path, "-e", "status_fail_on=degraded", "-e", "status_format=json")
+    assert result.returncode == 0 and before["verdict"] == "healthy", output(result)
+    assert before["quorum"]["margin"] == 1 and before["quorum"]["leader"], before["quorum"]
+    web = next(s for s in before["services"] if s["name"] == "demo_web")
+    assert (web["desired"], web["healthy"], sum(web["tasks_per_node"].values())) == (3, 3, 3), web
     killed = []
     with Load(VIP_URL, interval=0.05, timeout=10, max_seconds=900) as load:
         try:
@@ -543,6 +559,16 @@ def test_unattended_node_loss_traffic_follows_the_swarm(tmp_path):
                 lab_docker("kill", f"{LAB}-{victim}")
                 killed.append(victim)
                 wait_for(web_whole_without(killed), f"web whole again without {', '.join(killed)}", timeout=120)
+                if _round == 0:
+                    # A worker (workers go first): the swarm marked it down before it moved its tasks.
+                    result, during = swarm_status(tmp_path, "-e", "status_fail_on=degraded")
+                    assert result.returncode == 2 and "The swarm is degraded" in result.stdout, output(result)
+                    assert during["verdict"] == "degraded", during["reasons"]
+                    assert [n["state"] for n in during["nodes"] if n["name"] == victim] == ["down"], during["nodes"]
+                    assert any(r.startswith(f"node {victim} is down") for r in during["reasons"]), during["reasons"]
+                    web = next(s for s in during["services"] if s["name"] == "demo_web")
+                    assert victim not in web["tasks_per_node"] and web["healthy"] == 3, web
+                    print(f"status.yml with {victim} down: {during['reasons']}")
             after_loss, seen = wait_until_traffic_follows("demo_web", "be_demo_web_8080", timeout=10)
             print(f"killed {killed}: the UP servers were the nodes running web {after_loss:.1f}s after the last "
                   f"replacement was healthy: {seen}")
@@ -565,6 +591,11 @@ def test_unattended_node_loss_traffic_follows_the_swarm(tmp_path):
         assert result.returncode == 0, output(result)
         after_rebalance, seen = wait_until_traffic_follows("demo_web", "be_demo_web_8080", timeout=10)
         print(f"after the rebalance the UP servers were the nodes running web within {after_rebalance:.1f}s: {seen}")
+        settled()
+        # Read only: check mode gives the same report.
+        result, after = swarm_status(tmp_path, "--check")
+        assert result.returncode == 0 and "swarm: HEALTHY" in result.stdout, output(result)
+        assert after["verdict"] == "healthy" and not after["reasons"], after
     figures = load.figures()
     print(f"unattended loss of {killed} and the rebalance, under load: {figures}")
     assert figures["sent"] > 100 and figures["failed"] == 0, figures

@@ -588,6 +588,12 @@ class TestEvaluateService:
             "replicas_running": 3,
             "replicas_done": 0,
             "min_healthy_time": 0.0,
+            "replicas_previous": 0,
+            "replicas_settling": 0,
+            "tasks_starting": 0,
+            "containers_starting": 0,
+            "tasks_on_down_nodes": 0,
+            "tasks_per_node": {"manager1": 1, "worker1": 1, "worker2": 1},
             "update_state": "completed",
             "update_message": "update completed",
             "converged": True,
@@ -609,6 +615,12 @@ class TestEvaluateService:
             "replicas_running": 5,
             "replicas_done": 0,
             "min_healthy_time": 0.0,
+            "replicas_previous": 0,
+            "replicas_settling": 0,
+            "tasks_starting": 0,
+            "containers_starting": 0,
+            "tasks_on_down_nodes": 0,
+            "tasks_per_node": {host: 1 for host in NODE_ID},
             "update_state": None,
             "update_message": "",
             "converged": True,
@@ -638,6 +650,8 @@ class TestEvaluateService:
         ]
         assert result["starting_tasks"] == [STARTING_WEB3]
         assert result["failing_tasks"] == [FAILED_WEB2]
+        assert (result["tasks_starting"], result["containers_starting"]) == (1, 1)
+        assert result["tasks_per_node"] == {"worker1": 1, "worker2": 1}
 
     def test_one_task_fewer(self):
         swarm = Swarm()
