@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Static checks: ansible-lint with the production profile (.ansible-lint), then
+# Static checks: ansible-lint with the production profile (.ansible-lint), the
+# alert rules' unit tests with promtool (scripts/promtool-tests.sh), then
 # in each Ansible world (scripts/worlds.sh: the project venv, and the newest
 # Ansible where a Python >= 3.12 exists) ansible-test sanity and units on a copy
 # of the checkout (scripts/sanity.sh) and ansible-doc of every plugin and role
@@ -18,6 +19,11 @@ if ansible-lint; then
   echo "== ansible-lint: passed in $((SECONDS - start))s"
 else
   echo "== ansible-lint: FAILED after $((SECONDS - start))s" >&2
+  rc=1
+fi
+echo "== promtool: the alert rules and the exporter's samples"
+if ! scripts/promtool-tests.sh; then
+  echo "== promtool: FAILED" >&2
   rc=1
 fi
 while read -r world venv; do

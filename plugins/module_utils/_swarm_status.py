@@ -268,6 +268,9 @@ METRICS = {
     "swarmops_service_update_state": ("gauge", "1 for the service's update state, 0 for the others."),
     "swarmops_service_failed_tasks": ("gauge", "Tasks of the service that failed within the failure window."),
     "swarmops_status_failure_window_seconds": ("gauge", "How far back failed tasks are counted."),
+    # The exporter's own (roles/monitoring/files/swarm_exporter.py).
+    "swarmops_exporter_up": ("gauge", "1 when the exporter could read the swarm from its manager, 0 when not."),
+    "swarmops_exporter_read_seconds": ("gauge", "Seconds the last read of the swarm took."),
 }
 
 

@@ -145,3 +145,84 @@ def test_without_become_the_first_play_names_every_host_and_changes_nothing():
     assert "PLAY [Install the Docker engine]" not in text, text[-4000:]
     changed = [int(n) for n in re.findall(r"changed=(\d+)", text.split("PLAY RECAP", 1)[-1])]
     assert changed and not any(changed), text[-3000:]
+
+
+# -- the monitoring exporter, on a real manager ------------------------------------------------------------------
+EXPORTER_DIR = "/tmp/swarmops-exporter"
+
+
+def lab_exec(node, *command, check=False, timeout=60, **kwargs):
+    return subprocess.run(["docker", "exec", *kwargs.pop("options", []), f"swarmops-molecule-{node}", *command],
+                          capture_output=True, text=True, timeout=timeout, check=check, **kwargs)
+
+
+def put_exporter(node):
+    """The exporter and the collection's module_utils, as the monitoring stack ships them to a manager."""
+    files = subprocess.run(
+        ["tar", "-C", str(PROJECT), "-c", "--transform", "s|^plugins|ansible_collections/swarmops/ha/plugins|",
+         "plugins/module_utils", "--transform", "s|^roles/monitoring/files/||", "roles/monitoring/files/swarm_exporter.py"],
+        capture_output=True, check=True, timeout=60).stdout
+    lab_exec(node, "mkdir", "-p", EXPORTER_DIR, check=True)
+    subprocess.run(["docker", "exec", "-i", f"swarmops-molecule-{node}", "tar", "-C", EXPORTER_DIR, "-x"],
+                   input=files, capture_output=True, check=True, timeout=60)
+
+
+def samples(text):
+    """{(name, frozenset of label pairs): value} of an exposition."""
+    found = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        head, value = line.rsplit(" ", 1)
+        name, _brace, labels = head.partition("{")
+        pairs = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', labels))
+        found[(name, pairs)] = float(value)
+    return found
+
+
+def test_the_exporter_publishes_what_status_reports(tmp_path):
+    """roles/monitoring/files/swarm_exporter.py, run on a manager outside Ansible, publishes the numbers status.yml
+    reports (the same rules, read at the same time); on a worker it says it can not read the swarm; it serves HTTP."""
+    put_exporter("manager1")
+    put_exporter("worker1")
+    try:
+        report = tmp_path / "status.json"
+        env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"))
+        run = subprocess.run([str(BIN / "ansible-playbook"), "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+                              "playbooks/status.yml", "-e", f"status_output={report}"],
+                             cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+        status = json.loads(report.read_text())
+        once = lab_exec("manager1", "python3", f"{EXPORTER_DIR}/swarm_exporter.py", "--module-utils", EXPORTER_DIR,
+                        "--once")
+        assert once.returncode == 0, once.stderr
+        seen = samples(once.stdout)
+        assert seen[("swarmops_exporter_up", frozenset())] == 1
+        assert seen[("swarmops_swarm_verdict", frozenset({("verdict", status["verdict"])}))] == 1
+        assert seen[("swarmops_swarm_quorum_margin", frozenset())] == status["quorum"]["margin"]
+        for node in status["nodes"]:
+            key = frozenset({("node", node["name"]), ("role", node["role"]), ("state", node["state"])})
+            assert seen[("swarmops_node_state", key)] == 1, node
+        for service in status["services"]:
+            labels = {("service", service["name"]), ("stack", service["stack"]), ("mode", service["mode"])}
+            assert seen[("swarmops_service_desired_tasks", frozenset(labels))] == service["desired"]
+            assert seen[("swarmops_service_healthy_tasks", frozenset(labels))] == service["healthy"]
+            assert seen[("swarmops_service_converged", frozenset(labels))] == float(service["converged"])
+
+        worker = lab_exec("worker1", "python3", f"{EXPORTER_DIR}/swarm_exporter.py", "--module-utils", EXPORTER_DIR,
+                          "--once")
+        assert worker.returncode == 1 and "swarmops_exporter_up 0" in worker.stdout, worker
+        assert "not a swarm manager" in worker.stderr, worker.stderr
+
+        # As a server, bounded: it stops by itself after 60 s if the test dies first.
+        lab_exec("manager1", "sh", "-c", f"timeout 60 python3 {EXPORTER_DIR}/swarm_exporter.py --module-utils "
+                 f"{EXPORTER_DIR} --listen 127.0.0.1:19490 >/dev/null 2>&1 &", check=True)
+        scrape = "import urllib.request,time\nfor i in range(50):\n    try:\n        print(urllib.request.urlopen(" \
+                 "'http://127.0.0.1:19490/metrics', timeout=5).read().decode()); break\n    except OSError:\n" \
+                 "        time.sleep(0.2)\n"
+        served = lab_exec("manager1", "python3", "-c", scrape)
+        assert "swarmops_exporter_up 1" in served.stdout, served
+    finally:
+        for node in ("manager1", "worker1"):
+            lab_exec(node, "pkill", "-f", "swarm_exporter.py")
+            lab_exec(node, "rm", "-rf", EXPORTER_DIR)
