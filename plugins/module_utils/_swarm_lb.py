@@ -284,7 +284,7 @@ def check_lb_settings(settings: dict, lb_hosts: list, host_vars: dict) -> list[s
     ``settings``: the role's variables (``loadbalancer_vip``, ``loadbalancer_vip_prefix``,
     ``loadbalancer_vrrp_router_id``, ``loadbalancer_vrrp_advert_int``,
     ``loadbalancer_vrrp_password``, ``loadbalancer_check_fall``, ``loadbalancer_check_rise``,
-    ``loadbalancer_service_options``, ``loadbalancer_stats_bind``).
+    ``loadbalancer_service_options``, ``loadbalancer_stats_bind``, ``loadbalancer_metrics_bind``).
     ``lb_hosts``: the load balancer group; ``host_vars``: per inventory host, what
     host_address reads. The virtual address must lie in the subnet of every load
     balancer host whose address is known, and be no host's own address.
@@ -338,11 +338,34 @@ def check_lb_settings(settings: dict, lb_hosts: list, host_vars: dict) -> list[s
         value = settings.get(name)
         if not _int_in(value, 1, 1000):
             errors.append(f"{name} is {value!r}: it must be a number from 1 to 1000")
-    errors.extend(_bind_port_problems(settings.get("loadbalancer_service_options"), settings.get("loadbalancer_stats_bind")))
+    pages = {name: settings.get(name) for name in ("loadbalancer_stats_bind", "loadbalancer_metrics_bind")}
+    errors.extend(_page_problems(pages))
+    errors.extend(_bind_port_problems(settings.get("loadbalancer_service_options"), pages))
     return errors
 
 
-def _bind_port_problems(options, stats_bind) -> list[str]:
+def _page_port(bind) -> int | None:
+    """The port of an ADDRESS:PORT (or :PORT) bind, None when it has none."""
+    port = str(bind or "").rsplit(":", 1)[-1] if ":" in str(bind or "") else ""
+    return int(port) if port.isdigit() and 0 < int(port) < 65536 else None
+
+
+def _page_problems(pages: dict) -> list[str]:
+    """HAProxy's own pages (statistics, Prometheus metrics): ADDRESS:PORT each, on ports of their own."""
+    errors = []
+    for name, bind in pages.items():
+        if bind in (None, ""):
+            continue
+        if not isinstance(bind, str) or _page_port(bind) is None:
+            errors.append(f"{name} is {bind!r}: it must be ADDRESS:PORT (such as 192.0.2.10:8405), or empty for none")
+    stats, metrics = (pages.get("loadbalancer_stats_bind"), pages.get("loadbalancer_metrics_bind"))
+    if stats and metrics and _page_port(stats) is not None and _page_port(stats) == _page_port(metrics):
+        errors.append(f"loadbalancer_metrics_bind {metrics} and loadbalancer_stats_bind {stats} use the same port: "
+                      "each page needs a port of its own")
+    return errors
+
+
+def _bind_port_problems(options, pages: dict) -> list[str]:
     if options in (None, ""):
         return []
     if not isinstance(options, dict):
@@ -365,12 +388,12 @@ def _bind_port_problems(options, stats_bind) -> list[str]:
                               "it must be a TCP port (1 to 65535)")
                 continue
             used.setdefault(port, []).append(f"{service}:{published}")
-    stats_port = str(stats_bind or "").rsplit(":", 1)[-1]
     for port, users in sorted(used.items()):
         if len(users) > 1:
             errors.append(f"loadbalancer_service_options binds port {port} more than once ({', '.join(users)}): "
                           "each bind_port must be unique")
-        if stats_port.isdigit() and int(stats_port) == port:
-            errors.append(f"loadbalancer_service_options binds port {port} ({', '.join(users)}), the port of "
-                          f"loadbalancer_stats_bind {stats_bind}")
+        for name, bind in pages.items():
+            if isinstance(bind, str) and _page_port(bind) == port:
+                errors.append(f"loadbalancer_service_options binds port {port} ({', '.join(users)}), the port of "
+                              f"{name} {bind}")
     return errors

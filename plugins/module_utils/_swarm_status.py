@@ -54,6 +54,8 @@ VERDICTS = ("healthy", "degraded", "at_risk")
 # How far back the report looks for failed tasks, by default (seconds).
 DEFAULT_FAILURE_WINDOW = 600
 STACK_LABEL = "com.docker.stack.namespace"
+# The error of a task Swarm stopped because its node no longer meets the service's placement.
+PLACEMENT_MOVE = "assigned node no longer meets constraints"
 
 
 def node_report(node: dict) -> dict:
@@ -94,7 +96,9 @@ def task_failures(service: dict, tasks: list[dict], nodes: list[dict], now: floa
     A task failed when it exited non-zero or was killed for being unhealthy
     (``failed``), could not start (``rejected``), or, for a service not meant
     to finish, stopped by itself with exit 0 (``complete``): the states in
-    which the deploy gate calls a task of a new revision a failure.
+    which the deploy gate calls a task of a new revision a failure. A task
+    rejected because its node no longer meets a changed placement (a drain or
+    a rebalance moved it) is not one.
     """
     nodes_by_id = {n.get("ID"): n for n in nodes}
     finishing = may_finish(service)
@@ -105,6 +109,10 @@ def task_failures(service: dict, tasks: list[dict], nodes: list[dict], now: floa
         status = task.get("Status") or {}
         state = (status.get("State") or "").lower()
         if state not in ("failed", "rejected") and not (state == "complete" and not finishing):
+            continue
+        # Swarm pulls a task whose node no longer meets a changed placement (a drain's or a rebalance's
+        # constraint): a move, not a failure.
+        if state == "rejected" and PLACEMENT_MOVE in (status.get("Err") or ""):
             continue
         when = parse_timestamp(status.get("Timestamp"))
         if when is None or now - when > window:

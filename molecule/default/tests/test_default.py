@@ -226,3 +226,19 @@ def test_the_exporter_publishes_what_status_reports(tmp_path):
         for node in ("manager1", "worker1"):
             lab_exec(node, "pkill", "-f", "swarm_exporter.py")
             lab_exec(node, "rm", "-rf", EXPORTER_DIR)
+
+
+def test_each_load_balancer_serves_its_prometheus_endpoint_to_the_swarm_nodes():
+    """HAProxy's own /metrics on the load balancer's address (loadbalancer_metrics_bind), reached from a manager,
+    where the monitoring stack's Prometheus runs; other paths are refused."""
+    for lb in RUNNER.get_hosts("swarm_lbs"):
+        address = RUNNER.get_variables(lb)["ansible_host"]
+        fetch = ("import sys, urllib.request, urllib.error\n"
+                 "try:\n"
+                 "    print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())\n"
+                 "except urllib.error.HTTPError as error:\n"
+                 "    print('HTTP', error.code)\n")
+        metrics = lab_exec("manager1", "python3", "-c", fetch, f"http://{address}:8405/metrics", check=True).stdout
+        assert 'haproxy_backend_active_servers{proxy="be_demo_web_8080"} 3' in metrics, metrics[:2000]
+        other = lab_exec("manager1", "python3", "-c", fetch, f"http://{address}:8405/stats", check=True).stdout
+        assert other.strip() == "HTTP 403", other

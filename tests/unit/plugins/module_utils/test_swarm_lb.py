@@ -1360,6 +1360,7 @@ def lab_settings(**changes):
         "loadbalancer_check_rise": 1,
         "loadbalancer_service_options": {},
         "loadbalancer_stats_bind": "127.0.0.1:8404",
+        "loadbalancer_metrics_bind": "",
     }
     settings.update(changes)
     return settings
@@ -1748,6 +1749,22 @@ class TestCheckLbSettings:
                       "loadbalancer_stats_bind": ":9000"},
                      "loadbalancer_service_options binds port 9000 (demo_web:8080), the port of "
                      "loadbalancer_stats_bind :9000", id="bind-port-of-a-stats-page-on-every-address"),
+        pytest.param({"loadbalancer_service_options": {"demo_web": {"bind_port": {8080: 8405}}},
+                      "loadbalancer_metrics_bind": "192.168.77.151:8405"},
+                     "loadbalancer_service_options binds port 8405 (demo_web:8080), the port of "
+                     "loadbalancer_metrics_bind 192.168.77.151:8405", id="bind-port-of-the-metrics-page"),
+        pytest.param({"loadbalancer_metrics_bind": "192.168.77.151"},
+                     "loadbalancer_metrics_bind is '192.168.77.151': it must be ADDRESS:PORT (such as "
+                     "192.0.2.10:8405), or empty for none", id="metrics-page-without-port"),
+        pytest.param({"loadbalancer_metrics_bind": 8405},
+                     "loadbalancer_metrics_bind is 8405: it must be ADDRESS:PORT (such as 192.0.2.10:8405), or "
+                     "empty for none", id="metrics-page-a-number"),
+        pytest.param({"loadbalancer_stats_bind": "127.0.0.1:70000"},
+                     "loadbalancer_stats_bind is '127.0.0.1:70000': it must be ADDRESS:PORT (such as "
+                     "192.0.2.10:8405), or empty for none", id="stats-page-port-out-of-range"),
+        pytest.param({"loadbalancer_metrics_bind": "0.0.0.0:8404"},
+                     "loadbalancer_metrics_bind 0.0.0.0:8404 and loadbalancer_stats_bind 127.0.0.1:8404 use the same "
+                     "port: each page needs a port of its own", id="metrics-page-on-the-stats-port"),
         pytest.param({"loadbalancer_service_options": ["demo_web"]},
                      "loadbalancer_service_options is a list: it must map service names to settings",
                      id="service-options-list"),
@@ -1884,6 +1901,8 @@ class TestCheckLbSettings:
         pytest.param({"loadbalancer_service_options": {"demo_web": {"bind_port": {8080: 8404}}},
                       "loadbalancer_stats_bind": "127.0.0.1:9404"}, id="stats-page-elsewhere"),
         pytest.param({"loadbalancer_vip": "192.168.77.250"}, id="another-free-vip"),
+        pytest.param({"loadbalancer_metrics_bind": "192.168.77.151:8405"}, id="metrics-page-on-the-host-address"),
+        pytest.param({"loadbalancer_metrics_bind": "[::]:8405", "loadbalancer_stats_bind": ""}, id="metrics-page-ipv6"),
     ])
     def test_accepted_values(self, changes):
         assert check(lab_settings(**changes)) == []

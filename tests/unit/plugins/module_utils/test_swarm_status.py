@@ -190,6 +190,15 @@ class TestFailures:
         window = NOW - T_WEB2_FAILED - 1
         assert task_failures(lab.service("demo_web"), lab.tasks, lab.nodes, NOW, window) == []
 
+    def test_a_task_moved_by_a_placement_change_is_no_failure(self):
+        lab = Lab()
+        moved = copy.deepcopy(next(t for t in lab.tasks if t["ID"] == WEB2_FAILED))
+        moved.update(ID="moved")
+        moved["Status"].update(State="rejected", Err="assigned node no longer meets constraints")
+        lab.tasks.append(moved)
+        ids = [f["id"] for f in task_failures(lab.service("demo_web"), lab.tasks, lab.nodes, NOW, 600)]
+        assert ids == [WEB2_FAILED]
+
     def test_a_crash_loop_counts_each_exit(self):
         lab = Lab()
         web = lab.service("demo_web")
