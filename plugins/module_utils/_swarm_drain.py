@@ -302,7 +302,18 @@ def _save(spec: dict) -> None:
         labels[SAVED_LABEL] = json.dumps({"UpdateConfig": spec.get("UpdateConfig")}, sort_keys=True)
 
 
-def spec_excluding(spec: dict, node_id: str) -> dict:
+def _move_update(spec: dict, monitor: float | None) -> None:
+    """The update settings of a move: one task at a time, start-first, pause on failure, and Swarm's monitor of each
+    replacement ``monitor`` seconds (the drain's own health gate) instead of the service's, which the deploy gate
+    sized to catch a new revision dying after its warm-up: a move starts tasks of a spec that proved itself."""
+    update = dict(spec.get("UpdateConfig") or {})
+    update.update(MOVE_UPDATE_CONFIG)
+    if monitor is not None:
+        update["Monitor"] = int(float(monitor) * 1e9)
+    spec["UpdateConfig"] = update
+
+
+def spec_excluding(spec: dict, node_id: str, monitor: float | None = None) -> dict:
     """The service spec with a temporary exclusion of the node, applied as a start-first move."""
     new = copy.deepcopy(spec)
     _save(new)
@@ -318,21 +329,17 @@ def spec_excluding(spec: dict, node_id: str) -> dict:
     placement["Constraints"] = constraints
     if excluded:
         labels[EXCLUDED_LABEL] = ",".join(excluded)
-    update = dict(new.get("UpdateConfig") or {})
-    update.update(MOVE_UPDATE_CONFIG)
-    new["UpdateConfig"] = update
+    _move_update(new, monitor)
     return new
 
 
-def spec_forced(spec: dict) -> dict:
+def spec_forced(spec: dict, monitor: float | None = None) -> dict:
     """The spec with every task replaced once, start-first (the scheduler spreads the replacements)."""
     new = copy.deepcopy(spec)
     _save(new)
     template = new.setdefault("TaskTemplate", {})
     template["ForceUpdate"] = int(template.get("ForceUpdate") or 0) + 1
-    update = dict(new.get("UpdateConfig") or {})
-    update.update(MOVE_UPDATE_CONFIG)
-    new["UpdateConfig"] = update
+    _move_update(new, monitor)
     return new
 
 

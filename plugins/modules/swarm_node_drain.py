@@ -66,6 +66,10 @@ options:
         dies after warm-up). A replacement only has to come up healthy, so this gate is short by default; set
         it higher, or to the watch that M(swarmops.ha.swarm_stack) returns in its C(health) result, to watch each
         replacement longer.
+      - Swarm monitors each replacement of a move for as long (the C(Monitor) of the temporary update settings,
+        which pause the move on a failure), instead of the service's own monitor, sized for new revisions; the
+        service's update settings come back when the node is active again. Null keeps the service's monitor and
+        gates on each service's own health check.
     type: int
     default: 5
 requirements:
@@ -242,7 +246,8 @@ class NodeDrain:
         for move in plan["moves"]:
             if before == "drain":
                 break  # Already draining: Swarm is moving the rest itself.
-            self.update_service(move["service_id"], lambda spec: spec_excluding(spec, target_id))
+            self.update_service(move["service_id"],
+                                lambda spec: spec_excluding(spec, target_id, self.params["min_healthy_time"]))
             moved.append(move)
             try:
                 self.gate([move["service_id"]], f"Moving {move['service']} off {plan['node']} failed; the services "
@@ -302,7 +307,7 @@ class NodeDrain:
         if check:
             return dict(result, changed=changed or bool(plan))
         for item in plan:
-            self.update_service(item["service_id"], spec_forced)
+            self.update_service(item["service_id"], lambda spec: spec_forced(spec, self.params["min_healthy_time"]))
             try:
                 self.gate([item["service_id"]], f"Rebalancing {item['service']} failed")
             finally:

@@ -784,6 +784,26 @@ class TestSpecExcluding:
                                        "Monitor": 15000000000, "MaxFailureRatio": 0.25, "Order": "start-first"}
 
     @pytest.mark.parametrize("update", sorted(ORIGINAL_UPDATE_CONFIGS))
+    def test_the_move_is_monitored_as_long_as_the_drain_gates(self, update):
+        new = spec_excluding(spec_of(update), NODE_A, monitor=5)
+        assert new["UpdateConfig"]["Monitor"] == 5_000_000_000
+        assert new["UpdateConfig"]["Order"] == "start-first"
+        # The service's own settings, its monitor included, come back with the node.
+        restored = spec_restored(new, NODE_A)
+        if update == "none":
+            assert "UpdateConfig" not in restored
+        else:
+            assert restored["UpdateConfig"] == ORIGINAL_UPDATE_CONFIGS[update]
+
+    def test_a_second_exclusion_keeps_the_first_saved_settings(self):
+        spec = spec_of("stop-first")
+        both = spec_excluding(spec_excluding(spec, NODE_A, monitor=5), "othernode", monitor=7.5)
+        assert both["UpdateConfig"]["Monitor"] == 7_500_000_000
+        assert json.loads(both["Labels"][SAVED_LABEL]) == {"UpdateConfig": ORIGINAL_UPDATE_CONFIGS["stop-first"]}
+        restored = spec_restored(spec_restored(both, NODE_A), "othernode")
+        assert restored["UpdateConfig"] == ORIGINAL_UPDATE_CONFIGS["stop-first"]
+
+    @pytest.mark.parametrize("update", sorted(ORIGINAL_UPDATE_CONFIGS))
     def test_original_is_not_mutated(self, update):
         spec = spec_of(update)
         before = copy.deepcopy(spec)
@@ -931,6 +951,11 @@ class TestSpecForced:
         assert restored == expected
         if update == "none":
             assert "UpdateConfig" not in restored
+
+    def test_the_rebalance_is_monitored_as_long_as_the_drain_gates(self):
+        forced = spec_forced(spec_of("stop-first"), monitor=5)
+        assert forced["UpdateConfig"]["Monitor"] == 5_000_000_000
+        assert spec_restored(forced)["UpdateConfig"] == ORIGINAL_UPDATE_CONFIGS["stop-first"]
 
     def test_forced_during_an_exclusion_keeps_the_original(self):
         spec = spec_of("stop-first")
