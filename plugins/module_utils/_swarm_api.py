@@ -21,9 +21,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence imp
     service_window,
     wait_for_convergence,
 )
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import service_name
-
-STACK_LABEL = "com.docker.stack.namespace"
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import STACK_LABEL, service_name
 
 
 def list_services(client, stack=None, names=None):

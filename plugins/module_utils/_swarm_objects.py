@@ -74,6 +74,10 @@ def is_leader(node: dict) -> bool:
 
 
 # -- services (GET /services) -------------------------------------------------------------------------------------
+# The label docker stack deploy puts on every object of a stack: its name.
+STACK_LABEL = "com.docker.stack.namespace"
+
+
 def service_spec(service: dict) -> dict:
     return service.get("Spec") or {}
 

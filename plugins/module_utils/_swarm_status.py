@@ -38,22 +38,24 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence imp
     parse_timestamp,
 )
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import (
+    STACK_LABEL,
     SwarmOpsError,
     is_leader,
     is_manager,
     manager_reachability,
+    manager_reachable,
     node_availability,
     node_name,
     node_role,
     node_state,
     service_name,
+    service_spec,
 )
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_topology import quorum
 
 VERDICTS = ("healthy", "degraded", "at_risk")
 # How far back the report looks for failed tasks, by default (seconds).
 DEFAULT_FAILURE_WINDOW = 600
-STACK_LABEL = "com.docker.stack.namespace"
 # The error of a task Swarm stopped because its node no longer meets the service's placement.
 PLACEMENT_MOVE = "assigned node no longer meets constraints"
 
@@ -77,7 +79,7 @@ def node_report(node: dict) -> dict:
 def quorum_report(nodes: list[dict]) -> dict:
     """Managers known, reachable, the quorum they need, the margin between the two, and the leader."""
     managers = [n for n in nodes if is_manager(n)]
-    reachable = [n for n in managers if manager_reachability(n) == "reachable"]
+    reachable = [n for n in managers if manager_reachable(n)]
     needed = quorum(len(managers))
     leader = next((node_name(n) for n in managers if is_leader(n)), None)
     return {
@@ -86,7 +88,7 @@ def quorum_report(nodes: list[dict]) -> dict:
         "quorum": needed,
         "margin": len(reachable) - needed,
         "leader": leader,
-        "unreachable": sorted(node_name(n) for n in managers if manager_reachability(n) != "reachable"),
+        "unreachable": sorted(node_name(n) for n in managers if not manager_reachable(n)),
     }
 
 
@@ -148,7 +150,7 @@ def service_report(service: dict, tasks: list[dict], nodes: list[dict], now: flo
     return {
         "name": judged["name"],
         "id": judged["id"],
-        "stack": ((service.get("Spec") or {}).get("Labels") or {}).get(STACK_LABEL) or "",
+        "stack": (service_spec(service).get("Labels") or {}).get(STACK_LABEL) or "",
         "mode": judged["mode"],
         "image": judged["image"],
         "desired": desired,
