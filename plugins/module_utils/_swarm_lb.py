@@ -101,6 +101,17 @@ def _port(value, service: str) -> int:
     return port
 
 
+# A stack may say how its service is balanced, in the service's (deploy) labels;
+# the inventory's loadbalancer_service_options win over them.
+LABEL_PREFIX = "io.swarmops.lb."
+
+
+def label_settings(service: dict) -> dict:
+    """The mode and check_path a service's labels set (io.swarmops.lb.mode, io.swarmops.lb.check_path)."""
+    labels = (service.get("Spec") or {}).get("Labels") or {}
+    return {key: labels[LABEL_PREFIX + key] for key in ("mode", "check_path") if labels.get(LABEL_PREFIX + key)}
+
+
 def lb_frontends(services: list, nodes: list, only=None, options=None, addresses=None) -> list[dict]:
     """One frontend per published TCP port of each service, with its backend servers.
 
@@ -110,7 +121,8 @@ def lb_frontends(services: list, nodes: list, only=None, options=None, addresses
     or paused). Nodes without an address to reach them are left out.
     ``only``: service names to include (all services with a published port when empty).
     ``options``: per service name, ``mode`` (http or tcp), ``check_path`` and ``bind_port``
-    (a mapping of published port to the port the load balancer listens on).
+    (a mapping of published port to the port the load balancer listens on); they win over
+    the service's labels io.swarmops.lb.mode and io.swarmops.lb.check_path.
     ``addresses``: per node hostname, the address to use instead of the swarm's.
     """
     options = options or {}
@@ -142,7 +154,7 @@ def _frontends(chosen: list, nodes: list, options: dict, addresses: dict) -> lis
     for service in chosen:
         name = service_name(service)
         ports = ((service.get("Spec") or {}).get("EndpointSpec") or {}).get("Ports") or []
-        settings = options.get(name) or {}
+        settings = {**label_settings(service), **(options.get(name) or {})}
         mode = settings.get("mode", "http")
         if mode not in ("http", "tcp"):
             raise BackendError(f"{name}: mode must be http or tcp, not {mode!r}")

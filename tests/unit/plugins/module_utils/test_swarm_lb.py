@@ -924,6 +924,26 @@ class TestOptions:
         front = only(web_swarm("worker1").frontends(options={"demo_web": {"check_path": "/healthz"}}))
         assert (front["mode"], front["check_path"]) == ("http", "/healthz")
 
+    def test_the_service_labels_set_mode_and_check_path(self):
+        swarm = web_swarm("worker1")
+        swarm.services[0]["Spec"]["Labels"] = {"io.swarmops.lb.check_path": "/-/ready", "other": "x"}
+        front = only(swarm.frontends())
+        assert (front["mode"], front["check_path"]) == ("http", "/-/ready")
+        swarm.services[0]["Spec"]["Labels"]["io.swarmops.lb.mode"] = "tcp"
+        assert only(swarm.frontends())["mode"] == "tcp"
+
+    def test_the_inventory_options_win_over_the_service_labels(self):
+        swarm = web_swarm("worker1")
+        swarm.services[0]["Spec"]["Labels"] = {"io.swarmops.lb.check_path": "/-/ready", "io.swarmops.lb.mode": "tcp"}
+        front = only(swarm.frontends(options={"demo_web": {"check_path": "/healthz", "mode": "http"}}))
+        assert (front["mode"], front["check_path"]) == ("http", "/healthz")
+
+    def test_a_label_with_a_wrong_mode_is_refused_by_name(self):
+        swarm = web_swarm("worker1")
+        swarm.services[0]["Spec"]["Labels"] = {"io.swarmops.lb.mode": "udp"}
+        with pytest.raises(BackendError, match="demo_web: mode must be http or tcp, not 'udp'"):
+            swarm.frontends()
+
     def test_options_of_another_service_do_not_apply(self):
         options = {"demo_api": {"mode": "tcp", "check_path": "/x", "bind_port": {8080: 80}}}
         assert web_swarm("worker1").frontends(options=options) == [frontend("demo_web", 8080, servers(*ALL))]
