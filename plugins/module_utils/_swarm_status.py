@@ -125,7 +125,7 @@ def task_failures(service: dict, tasks: list[dict], nodes: list[dict], now: floa
 
 
 def service_report(service: dict, tasks: list[dict], nodes: list[dict], now: float,
-                   window: float = DEFAULT_FAILURE_WINDOW) -> dict:
+                   window: float = DEFAULT_FAILURE_WINDOW, min_healthy_time: float = 0.0) -> dict:
     """One service: desired, running and healthy tasks, tasks per node, update state, recent failures, verdict.
 
     ``healthy`` counts the tasks that serve now (running, past their health
@@ -133,10 +133,14 @@ def service_report(service: dict, tasks: list[dict], nodes: list[dict], now: flo
     while an update replaces them; ``running`` adds the containers still
     waiting for their first passing check. ``converged`` is swarm_wait's
     verdict (a service Swarm rolled back runs its previous spec: converged).
+    With ``min_healthy_time``, as for swarm_wait, a task counts as healthy only
+    once it has been running that many seconds (until then it is running, not
+    healthy): a replacement that has just passed its first check is not yet
+    trusted, and a shortfall lasts until it has proven itself.
     """
-    judged = evaluate_service(service, tasks, nodes, now, accept_rollback=True)
+    judged = evaluate_service(service, tasks, nodes, now, min_healthy_time=min_healthy_time, accept_rollback=True)
     job = judged["mode"].endswith("job")
-    healthy = judged["replicas_running"] + judged["replicas_previous"] + judged["replicas_settling"]
+    healthy = judged["replicas_running"] + judged["replicas_previous"]
     if job:
         healthy = judged["replicas_done"]
     desired = judged["replicas_wanted"]
@@ -154,7 +158,8 @@ def service_report(service: dict, tasks: list[dict], nodes: list[dict], now: flo
         "mode": judged["mode"],
         "image": judged["image"],
         "desired": desired,
-        "running": healthy + judged["containers_starting"] if not job else judged["replicas_running"],
+        "running": (healthy + judged["replicas_settling"] + judged["containers_starting"]
+                    if not job else judged["replicas_running"]),
         "healthy": healthy,
         "completed": judged["replicas_done"],
         "tasks_per_node": judged["tasks_per_node"],
@@ -169,20 +174,24 @@ def service_report(service: dict, tasks: list[dict], nodes: list[dict], now: flo
     }
 
 
-def _check_window(window) -> float:
+def _check_window(window, what: str = "the failure window") -> float:
     if isinstance(window, bool) or not isinstance(window, (int, float)) or not math.isfinite(window) or window < 0:
-        raise SwarmOpsError(f"the failure window must be a number of seconds, 0 or more, got {window!r}")
+        raise SwarmOpsError(f"{what} must be a number of seconds, 0 or more, got {window!r}")
     return float(window)
 
 
 def swarm_status(services: list[dict], tasks: list[dict], nodes: list[dict], now: float,
-                 window: float = DEFAULT_FAILURE_WINDOW) -> dict:
-    """The whole report: ``verdict``, the ``reasons`` for it, ``quorum``, ``nodes`` and ``services``."""
+                 window: float = DEFAULT_FAILURE_WINDOW, min_healthy_time: float = 0.0) -> dict:
+    """The whole report: ``verdict``, the ``reasons`` for it, ``quorum``, ``nodes`` and ``services``.
+
+    ``min_healthy_time``: seconds a task must have been running to count as healthy (service_report).
+    """
     window = _check_window(window)
+    min_healthy_time = _check_window(min_healthy_time, "the minimum healthy time")
     by_service: dict = {}
     for task in tasks:
         by_service.setdefault(task.get("ServiceID"), []).append(task)
-    reports = [service_report(s, by_service.get(s.get("ID"), []), nodes, now, window)
+    reports = [service_report(s, by_service.get(s.get("ID"), []), nodes, now, window, min_healthy_time)
                for s in sorted(services, key=service_name)]
     node_reports = sorted((node_report(n) for n in nodes), key=lambda n: (n["role"] != "manager", n["name"]))
     margin = quorum_report(nodes)

@@ -11,7 +11,7 @@ status.yml prints, built on the rule of the deploy gate. So an alert on
 ``swarmops_service_healthy_tasks`` means what swarm_wait means by healthy.
 
     python3 swarm_exporter.py --module-utils DIR [--listen 0.0.0.0:9490] [--socket /var/run/docker.sock]
-                              [--failure-window 600] [--once]
+                              [--failure-window 600] [--min-healthy-time 0] [--once]
 
 DIR holds ansible_collections/swarmops/ha/plugins/module_utils/ (the
 collection, or a copy of those files). With --once, it prints the samples of one
@@ -71,11 +71,13 @@ def get_json(socket_path: str, path: str, timeout: float, query: dict | None = N
 
 
 class Exporter:
-    def __init__(self, status_module, socket_path: str, window: float, timeout: float) -> None:
+    def __init__(self, status_module, socket_path: str, window: float, timeout: float,
+                 min_healthy_time: float = 0.0) -> None:
         self.status = status_module
         self.socket_path = socket_path
         self.window = window
         self.timeout = timeout
+        self.min_healthy_time = min_healthy_time
 
     def read(self):
         nodes = get_json(self.socket_path, "/nodes", self.timeout)
@@ -88,7 +90,7 @@ class Exporter:
         started = time.monotonic()
         try:
             services, tasks, nodes = self.read()
-            report = self.status.swarm_status(services, tasks, nodes, time.time(), self.window)
+            report = self.status.swarm_status(services, tasks, nodes, time.time(), self.window, self.min_healthy_time)
             samples = self.status.metrics(report)
             ok = True
         except (EngineError, ValueError) as exc:
@@ -131,14 +133,16 @@ def main(argv=None) -> int:
     parser.add_argument("--socket", default="/var/run/docker.sock")
     parser.add_argument("--failure-window", type=float, default=600.0)
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--min-healthy-time", type=float, default=0.0,
+                        help="seconds a task must have been running to count as healthy (swarm_wait's rule)")
     parser.add_argument("--once", action="store_true", help="print one read's samples and exit")
     args = parser.parse_args(argv)
-    if args.failure_window < 0:
-        parser.error("--failure-window must be 0 or more seconds")
+    if args.failure_window < 0 or args.min_healthy_time < 0:
+        parser.error("--failure-window and --min-healthy-time must be 0 or more seconds")
     sys.path.insert(0, args.module_utils)
     from ansible_collections.swarmops.ha.plugins.module_utils import _swarm_status  # noqa: E402 (found at run time)
 
-    exporter = Exporter(_swarm_status, args.socket, args.failure_window, args.timeout)
+    exporter = Exporter(_swarm_status, args.socket, args.failure_window, args.timeout, args.min_healthy_time)
     if args.once:
         text, ok = exporter.samples()
         sys.stdout.write(text)

@@ -320,3 +320,34 @@ class TestText:
         web = next(line for line in lines if line.strip().startswith("demo_web"))
         assert "desired 3, running 2, healthy 2" in web and "update completed" in web
         assert any("failed on worker2" in line and "exit 137" in line for line in lines)
+
+
+class TestMinHealthyTime:
+    """The exporter's --min-healthy-time: swarm_wait's rule for when a task counts as healthy."""
+
+    def test_a_task_running_for_less_than_the_time_is_running_not_healthy(self):
+        lab = Lab()
+        web3 = next(t for t in lab.tasks if t["ID"] == WEB3)
+        since = parse_timestamp(web3["Status"]["Timestamp"])
+        report = swarm_status(lab.services, lab.tasks, lab.nodes, since + 4, 600, min_healthy_time=10)
+        web = by_name(report)["demo_web"]
+        started = [parse_timestamp(t["Status"]["Timestamp"]) for t in lab.tasks
+                   if t["ServiceID"] == lab.service("demo_web")["ID"] and t["DesiredState"] == "running"]
+        assert (web["desired"], web["running"]) == (3, 3), web
+        assert web["healthy"] == sum(since + 4 - start >= 10 for start in started) < 3, web
+        assert report["verdict"] == "degraded"
+        later = by_name(swarm_status(lab.services, lab.tasks, lab.nodes, max(started) + 10, 600, min_healthy_time=10))
+        assert (later["demo_web"]["running"], later["demo_web"]["healthy"]) == (3, 3)
+
+    def test_without_it_a_running_task_is_healthy_at_once(self):
+        lab = Lab()
+        web3 = next(t for t in lab.tasks if t["ID"] == WEB3)
+        since = parse_timestamp(web3["Status"]["Timestamp"])
+        web = by_name(swarm_status(lab.services, lab.tasks, lab.nodes, since + 1, 600))["demo_web"]
+        assert web["healthy"] == 3
+
+    @pytest.mark.parametrize("bad", [-1, float("nan"), True, "10"])
+    def test_a_bad_time_is_refused(self, bad):
+        lab = Lab()
+        with pytest.raises(SwarmOpsError, match="the minimum healthy time must be a number of seconds"):
+            swarm_status(lab.services, lab.tasks, lab.nodes, NOW, 600, min_healthy_time=bad)
