@@ -7,11 +7,13 @@ the tests (the project venv), ``newest`` the venv of the newest Ansible
 (.venv-newest, or NEWEST_VENV).
 """
 
+import json
 import os
 import re
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,52 @@ def haproxy_servers(lb):
     result = docker_exec(lb, "python3", "-c", _SERVERS_STATE, timeout=30)
     assert result.returncode == 0, result.stderr
     return summarize(parse_servers_state(result.stdout))
+
+
+# The lab's webhook receiver (roles/lab/files/webhook_receiver.py, outside the
+# swarm), where the monitoring stack's Alertmanager sends its notifications.
+RECEIVER = "http://192.168.78.40:9095/notifications"
+
+
+def notifications():
+    """Every notification the receiver kept: {received_at, path, body (Alertmanager's webhook JSON)}."""
+    with urllib.request.urlopen(RECEIVER, timeout=5) as response:
+        return json.load(response)
+
+
+def received_alerts(since):
+    """Per notification received at or after ``since``: (seconds after since, status, alertname, labels, alerts)."""
+    found = []
+    for note in notifications():
+        if note["received_at"] < since:
+            continue
+        body = note["body"]
+        alerts = tuple(sorted(tuple(sorted(a["labels"].items())) for a in body.get("alerts", [])
+                              if a.get("status") == body.get("status")))
+        found.append((note["received_at"] - since, body.get("status"), body.get("groupLabels", {}).get("alertname"),
+                      body.get("commonLabels", {}), alerts))
+    return found
+
+
+def first_notice(found, status, alertname, **labels):
+    """Seconds to the first notification of ``alertname`` in ``status`` with an alert carrying ``labels``, or None."""
+    for seconds, got_status, name, _common, alerts in found:
+        if got_status == status and name == alertname and any(
+                all(dict(alert).get(key) == value for key, value in labels.items()) for alert in alerts):
+            return seconds
+    return None
+
+
+def duplicates(found):
+    """Notifications that repeat one already received (same status, alert name and alerts): the cluster's misses.
+
+    The Watchdog repeats by design (its repeat interval) and is left out.
+    """
+    seen, repeated = set(), 0
+    for _seconds, status, name, _common, alerts in found:
+        if name == "Watchdog":
+            continue
+        key = (status, name, alerts)
+        repeated += key in seen
+        seen.add(key)
+    return repeated

@@ -31,7 +31,9 @@ sys.path.insert(0, str(PROJECT / "bench"))
 from benchlab import Load, ReplicaWatch, Sampler  # noqa: E402  (the benches' bounded load, replica watch, sampler)
 
 sys.path.insert(0, str(PROJECT / "molecule" / "shared"))
-from labtest import haproxy_servers, render_backends, wait_for  # noqa: E402  (the scenarios' shared helpers)
+from labtest import (  # noqa: E402  (the scenarios' shared helpers)
+    duplicates, first_notice, haproxy_servers, received_alerts, render_backends, wait_for,
+)
 
 LBS = ["lb1", "lb2"]
 LAB_NETWORK = LAB
@@ -552,10 +554,12 @@ def test_unattended_node_loss_traffic_follows_the_swarm(tmp_path):
     web = next(s for s in before["services"] if s["name"] == "demo_web")
     assert (web["desired"], web["healthy"], sum(web["tasks_per_node"].values())) == (3, 3, 3), web
     killed = []
+    kill_times = {}
     with Load(VIP_URL, interval=0.05, timeout=10, max_seconds=900) as load:
         try:
             for _round in range(2):
                 victim = next_victim(killed)
+                kill_times[victim] = time.time()
                 lab_docker("kill", f"{LAB}-{victim}")
                 killed.append(victim)
                 wait_for(web_whole_without(killed), f"web whole again without {', '.join(killed)}", timeout=120)
@@ -605,6 +609,37 @@ def test_unattended_node_loss_traffic_follows_the_swarm(tmp_path):
     figures = load.figures()
     print(f"unattended loss of {killed} and the rebalance, under load: {figures}")
     assert figures["sent"] > 100 and figures["failed"] == 0, figures
+    the_monitoring_noticed(killed, kill_times)
+
+
+def the_monitoring_noticed(killed, kill_times):
+    """The monitoring stack, which lost nodes too, notified the node loss and the shortfall, then their end.
+
+    Alertmanager (two members) sends to the lab's receiver, outside the swarm; the times from each kill to
+    its notifications and the duplicates the two Prometheus replicas and the cluster let through are printed.
+    """
+    start = min(kill_times.values())
+
+    def noticed():
+        found = received_alerts(start)
+        wanted = {f"{status} {name} {victim}": first_notice(found, status, name, node=victim)
+                  for victim in killed for status in ("firing", "resolved") for name in ["SwarmNodeDown"]}
+        wanted.update({f"{status} SwarmServiceBelowDesired": first_notice(found, status, "SwarmServiceBelowDesired")
+                       for status in ("firing", "resolved")})
+        return all(seconds is not None for seconds in wanted.values()), (wanted, found)
+
+    wanted, found = wait_for(noticed, "the receiver to get node down and below desired, firing then resolved",
+                             timeout=180, interval=3)
+    for victim in killed:
+        offset = kill_times[victim] - start
+        print(f"{victim} killed: SwarmNodeDown notified {wanted[f'firing SwarmNodeDown {victim}'] - offset:.1f} s "
+              f"after the kill, resolved {wanted[f'resolved SwarmNodeDown {victim}'] - offset:.1f} s after it")
+    below = [alerts for _s, status, name, _c, alerts in found if name == "SwarmServiceBelowDesired"
+             and status == "firing"]
+    services = sorted({dict(alert).get("service") for alerts in below for alert in alerts})
+    print(f"SwarmServiceBelowDesired notified {wanted['firing SwarmServiceBelowDesired']:.1f} s after the first kill "
+          f"(services {services}), resolved at {wanted['resolved SwarmServiceBelowDesired']:.1f} s; "
+          f"{len(found)} notifications, {duplicates(found)} duplicates")
 
 
 def test_a_node_cut_off_from_the_network_hangs_no_request():
