@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -174,3 +175,27 @@ def duplicates(found):
         repeated += key in seen
         seen.add(key)
     return repeated
+
+
+LAB_ADDRESSES = {"manager1": "192.168.78.11", "manager2": "192.168.78.12", "manager3": "192.168.78.13",
+                 "worker1": "192.168.78.31", "worker2": "192.168.78.32"}
+
+
+def prometheus_query(expr):
+    """The result of ``expr`` from the first Prometheus replica of the monitoring stack that answers."""
+    errors = []
+    for node, address in LAB_ADDRESSES.items():
+        url = f"http://{address}:9090/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+        try:
+            with urllib.request.urlopen(url, timeout=3) as response:
+                return json.load(response)["data"]["result"]
+        except OSError as exc:
+            errors.append(f"{node}: {exc}")
+    pytest.fail(f"no Prometheus of the monitoring stack answers: {errors}")
+
+
+def no_alert_but_the_watchdog():
+    """For wait_for: (no alert firing or pending but the Watchdog, the alerts that are)."""
+    alerts = prometheus_query('ALERTS{alertname!="Watchdog"}')
+    return not alerts, sorted(f"{a['metric']['alertname']} {a['metric'].get('service') or a['metric'].get('node', '')} "
+                              f"{a['metric']['alertstate']}" for a in alerts)

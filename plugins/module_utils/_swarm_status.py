@@ -92,6 +92,10 @@ def quorum_report(nodes: list[dict]) -> dict:
     }
 
 
+def _slot(task: dict):
+    return task.get("Slot") or ("node", task.get("NodeID"))
+
+
 def task_failures(service: dict, tasks: list[dict], nodes: list[dict], now: float, window: float) -> list[dict]:
     """The tasks of the service that failed within ``window`` seconds before ``now``, newest first.
 
@@ -100,14 +104,22 @@ def task_failures(service: dict, tasks: list[dict], nodes: list[dict], now: floa
     to finish, stopped by itself with exit 0 (``complete``): the states in
     which the deploy gate calls a task of a new revision a failure. A task
     rejected because its node no longer meets a changed placement (a drain or
-    a rebalance moved it) is not one.
+    a rebalance moved it) is not one; nor is a task Swarm had already replaced
+    when its failure was reported (its node went down: the orchestrator starts
+    a replacement at once, and the node reports the dead container when it
+    comes back), whereas a task that crashes is replaced after it failed.
     """
     nodes_by_id = {n.get("ID"): n for n in nodes}
     finishing = may_finish(service)
+    own = [t for t in tasks if t.get("ServiceID") in (None, service.get("ID"))]
+    # When each slot (a replica's number; a global service's node) got a task.
+    created_in_slot: dict = {}
+    for task in own:
+        created = parse_timestamp(task.get("CreatedAt"))
+        if created is not None:
+            created_in_slot.setdefault(_slot(task), []).append(created)
     found = []
-    for task in tasks:
-        if task.get("ServiceID") not in (None, service.get("ID")):
-            continue
+    for task in own:
         status = task.get("Status") or {}
         state = (status.get("State") or "").lower()
         if state not in ("failed", "rejected") and not (state == "complete" and not finishing):
@@ -118,6 +130,9 @@ def task_failures(service: dict, tasks: list[dict], nodes: list[dict], now: floa
             continue
         when = parse_timestamp(status.get("Timestamp"))
         if when is None or now - when > window:
+            continue
+        created = parse_timestamp(task.get("CreatedAt"))
+        if created is not None and any(created < other < when - 1 for other in created_in_slot.get(_slot(task), [])):
             continue
         found.append((when, task))
     found.sort(key=lambda pair: pair[0], reverse=True)

@@ -206,7 +206,9 @@ class TestFailures:
         for number in range(4):
             task = copy.deepcopy(failed)
             task["ID"] = f"crash{number}"
-            task["Status"]["Timestamp"] = "2026-11-27T04:11:0%dZ" % number
+            # Each attempt is created after the previous one failed (the restart delay), then fails.
+            task["CreatedAt"] = "2026-11-27T04:11:0%d.1Z" % number
+            task["Status"]["Timestamp"] = "2026-11-27T04:11:0%d.9Z" % number
             task["Status"]["ContainerStatus"]["ExitCode"] = 1
             task["Status"]["Err"] = "task: non-zero exit (1)"
             lab.tasks.append(task)
@@ -214,6 +216,20 @@ class TestFailures:
         assert len(failures) == 5
         assert failures[0]["id"] == "crash3"  # newest first
         assert len(task_failures(web, lab.tasks, lab.nodes, NOW, 600)) == 5
+
+    def test_a_task_replaced_before_its_failure_was_reported_lost_its_node_and_is_no_failure(self):
+        """A node dies: Swarm replaces its task at once; the node, back, reports the dead container (exit 255)."""
+        lab = Lab()
+        web = lab.service("demo_web")
+        web3 = next(t for t in lab.tasks if t["ID"] == WEB3)
+        orphan = copy.deepcopy(web3)
+        orphan.update(ID="orphaned", DesiredState="shutdown", CreatedAt="2026-11-27T04:09:00Z")
+        orphan["Status"].update(State="failed", Timestamp="2026-11-27T04:11:30Z", Err="task: non-zero exit (255)")
+        orphan["Status"]["ContainerStatus"]["ExitCode"] = 255
+        lab.tasks.append(orphan)
+        assert parse_timestamp(orphan["CreatedAt"]) < parse_timestamp(web3["CreatedAt"]) < parse_timestamp(
+            orphan["Status"]["Timestamp"])
+        assert "orphaned" not in [f["id"] for f in task_failures(web, lab.tasks, lab.nodes, NOW, 600)]
 
     def test_a_service_that_exits_zero_by_itself_failed_unless_it_may_finish(self):
         lab = Lab()
