@@ -64,7 +64,7 @@ def check_settings(settings: t.Mapping[str, t.Any]) -> list[str]:
         if problem:
             errors.append(problem)
     for name in REPLICAS:
-        if name in settings and not (_integer(settings[name]) or 0) >= 1:
+        if name in settings and (_integer(settings[name]) or 0) < 1:
             errors.append(f"{name} is {settings[name]!r}: it must be 1 or more "
                           "(2 on different nodes keep it watching when one node is lost)")
     ports = {}

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.swarmops.ha.plugins.filter.swarm_monitoring import swarm_monitoring_check, swarm_scrape_targets
 from ansible_collections.swarmops.ha.plugins.module_utils._monitoring import check_settings, scrape_targets
 
 GOOD = {
@@ -33,7 +30,6 @@ GOOD = {
 
 def test_the_role_defaults_pass():
     assert check_settings(GOOD) == []
-    assert swarm_monitoring_check(GOOD) == []
 
 
 @pytest.mark.parametrize("name, value, says", [
@@ -95,17 +91,3 @@ def test_scrape_targets_leave_out_what_is_not_address_and_port_and_name_each_tar
     hosts = {"a": {"bind": "192.0.2.1"}, "b": {"bind": "192.0.2.1:0"}, "c": {"bind": "localhost:1"},
              "d": {"bind": "192.0.2.9:8405"}, "e": {"bind": "192.0.2.9:8405"}}
     assert scrape_targets(hosts, list(hosts), "bind") == ["192.0.2.9:8405"]
-
-
-def test_the_filters_refuse_what_is_not_their_input():
-    with pytest.raises(AnsibleFilterError, match="mapping"):
-        swarm_monitoring_check(["monitoring_retention"])
-    with pytest.raises(AnsibleFilterError, match="list of inventory hostnames"):
-        swarm_scrape_targets("manager1", HOSTS, "docker_engine_metrics_addr")
-    with pytest.raises(AnsibleFilterError, match="key"):
-        swarm_scrape_targets(["manager1"], HOSTS, "")
-
-
-def test_the_filter_reads_only_the_hosts_asked_and_the_hosts_missing_from_hostvars():
-    assert swarm_scrape_targets(["worker4", "manager1", "ghost"], HOSTS, "docker_engine_metrics_addr") == [
-        "192.0.2.34:9323", "192.0.2.11:9323"]
