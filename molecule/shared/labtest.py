@@ -194,8 +194,8 @@ def prometheus_query(expr):
     pytest.fail(f"no Prometheus of the monitoring stack answers: {errors}")
 
 
-def no_alert_but_the_watchdog():
-    """For wait_for: (no alert firing or pending but the Watchdog, the alerts that are)."""
-    alerts = prometheus_query('ALERTS{alertname!="Watchdog"}')
+def no_alert_but_the_watchdog(names="SwarmNodeDown|SwarmServiceBelowDesired"):
+    """For wait_for: (none of the alerts ``names`` firing or pending, the alerts that are)."""
+    alerts = prometheus_query(f'ALERTS{{alertname=~"{names}"}}')
     return not alerts, sorted(f"{a['metric']['alertname']} {a['metric'].get('service') or a['metric'].get('node', '')} "
                               f"{a['metric']['alertstate']}" for a in alerts)
