@@ -58,6 +58,13 @@ VERDICTS = ("healthy", "degraded", "at_risk")
 DEFAULT_FAILURE_WINDOW = 600
 # The error of a task Swarm stopped because its node no longer meets the service's placement.
 PLACEMENT_MOVE = "assigned node no longer meets constraints"
+# What a node that died reports of its tasks when it comes back: the engine
+# gives exit code 255 to the containers that were running when it stopped
+# abruptly, and rejects a task while it has not rejoined the swarm yet. Neither
+# is the task's own failure. (An application of its own exiting 255 is rarer
+# than a host that dies; it is not counted either.)
+ENGINE_DIED_EXIT = 255
+NODE_NOT_IN_SWARM = "swarm is not active"
 
 
 def node_report(node: dict) -> dict:
@@ -104,7 +111,8 @@ def task_failures(service: dict, tasks: list[dict], nodes: list[dict], now: floa
     to finish, stopped by itself with exit 0 (``complete``): the states in
     which the deploy gate calls a task of a new revision a failure. A task
     rejected because its node no longer meets a changed placement (a drain or
-    a rebalance moved it) is not one; nor is a task Swarm had already replaced
+    a rebalance moved it) is not one; nor is what a node that died reports
+    when it comes back (exit code 255, or rejected until it rejoined); nor is a task Swarm had already replaced
     when its failure was reported (its node went down: the orchestrator starts
     a replacement at once, and the node reports the dead container when it
     comes back), whereas a task that crashes is replaced after it failed.
@@ -127,6 +135,10 @@ def task_failures(service: dict, tasks: list[dict], nodes: list[dict], now: floa
         # Swarm pulls a task whose node no longer meets a changed placement (a drain's or a rebalance's
         # constraint): a move, not a failure.
         if state == "rejected" and PLACEMENT_MOVE in (status.get("Err") or ""):
+            continue
+        if state == "rejected" and NODE_NOT_IN_SWARM in (status.get("Err") or ""):
+            continue
+        if state == "failed" and (status.get("ContainerStatus") or {}).get("ExitCode") == ENGINE_DIED_EXIT:
             continue
         when = parse_timestamp(status.get("Timestamp"))
         if when is None or now - when > window:

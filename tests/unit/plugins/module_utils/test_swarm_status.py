@@ -231,6 +231,20 @@ class TestFailures:
             orphan["Status"]["Timestamp"])
         assert "orphaned" not in [f["id"] for f in task_failures(web, lab.tasks, lab.nodes, NOW, 600)]
 
+    @pytest.mark.parametrize("state, exit_code, error", [
+        ("failed", 255, "task: non-zero exit (255)"),
+        ("rejected", None, "cannot create a swarm scoped network when swarm is not active"),
+    ])
+    def test_what_a_dead_node_reports_when_it_comes_back_is_no_failure(self, state, exit_code, error):
+        lab = Lab()
+        web = lab.service("demo_web")
+        back = copy.deepcopy(next(t for t in lab.tasks if t["ID"] == WEB2_FAILED))
+        back.update(ID="back", CreatedAt="2026-11-27T04:11:00Z")
+        back["Status"].update(State=state, Timestamp="2026-11-27T04:11:05Z", Err=error)
+        back["Status"]["ContainerStatus"]["ExitCode"] = exit_code
+        lab.tasks.append(back)
+        assert [f["id"] for f in task_failures(web, lab.tasks, lab.nodes, NOW, 600)] == [WEB2_FAILED]
+
     def test_a_service_that_exits_zero_by_itself_failed_unless_it_may_finish(self):
         lab = Lab()
         web = lab.service("demo_web")
