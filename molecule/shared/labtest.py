@@ -140,40 +140,45 @@ def notifications():
 
 
 def received_alerts(since):
-    """Per notification received at or after ``since``: (seconds after since, status, alertname, labels, alerts)."""
+    """Per notification received at or after ``since``: (seconds after since, status, alertname, alerts).
+
+    ``alerts`` holds (status, labels) of each alert in it: a notification of a group that still fires also
+    carries the alerts of the group that were resolved meanwhile, each with its own status.
+    """
     found = []
     for note in notifications():
         if note["received_at"] < since:
             continue
         body = note["body"]
-        alerts = tuple(sorted(tuple(sorted(a["labels"].items())) for a in body.get("alerts", [])
-                              if a.get("status") == body.get("status")))
+        alerts = tuple(sorted((a.get("status"), tuple(sorted(a.get("labels", {}).items())))
+                              for a in body.get("alerts", [])))
         found.append((note["received_at"] - since, body.get("status"), body.get("groupLabels", {}).get("alertname"),
-                      body.get("commonLabels", {}), alerts))
+                      alerts))
     return found
 
 
 def first_notice(found, status, alertname, **labels):
-    """Seconds to the first notification of ``alertname`` in ``status`` with an alert carrying ``labels``, or None."""
-    for seconds, got_status, name, _common, alerts in found:
-        if got_status == status and name == alertname and any(
-                all(dict(alert).get(key) == value for key, value in labels.items()) for alert in alerts):
+    """Seconds to the first notification of an ``alertname`` alert in ``status`` (None: any) carrying ``labels``."""
+    for seconds, _status, name, alerts in found:
+        if name == alertname and any(status in (None, alert_status) and all(dict(alert).get(k) == v for k, v in labels.items())
+                                     for alert_status, alert in alerts):
             return seconds
     return None
 
 
-def duplicates(found):
-    """Notifications that repeat one already received (same status, alert name and alerts): the cluster's misses.
+def duplicates(found, within=60):
+    """Notifications that repeat one received less than ``within`` seconds before (same status, alert name and
+    alerts): what the two Prometheus replicas and the Alertmanager cluster let through twice.
 
     The Watchdog repeats by design (its repeat interval) and is left out.
     """
-    seen, repeated = set(), 0
-    for _seconds, status, name, _common, alerts in found:
+    last, repeated = {}, 0
+    for seconds, status, name, alerts in found:
         if name == "Watchdog":
             continue
         key = (status, name, alerts)
-        repeated += key in seen
-        seen.add(key)
+        repeated += key in last and seconds - last[key] < within
+        last[key] = seconds
     return repeated
 
 
