@@ -534,6 +534,14 @@ def web_whole_without(killed):
     return check
 
 
+def serving_without(killed):
+    """For wait_for: every service has a task running (healthy) on a node that was not killed."""
+    def check():
+        serving = {svc: sorted(set(per_node) - set(killed)) for svc, per_node in running_tasks_per_service().items()}
+        return all(serving.values()), serving
+    return check
+
+
 def swarm_status(tmp_path, *args):
     """status.yml's report, as the JSON file it writes for scripts (and the run)."""
     report = tmp_path / f"status-{time.monotonic_ns()}.json"
@@ -570,7 +578,8 @@ def test_unattended_node_loss_traffic_follows_the_swarm(tmp_path):
                     # degraded; a manager (when no worker ran web) leaves no manager to spare: at risk.
                     # Every service whole again first: a single replica the node ran (the monitoring stack's
                     # blackbox) would leave a service with no healthy task meanwhile, at risk too.
-                    settled(samples=2)
+                    wait_for(serving_without(killed), f"every service serving without {', '.join(killed)}",
+                             timeout=120)
                     manager = node_roles()[victim] == "manager"
                     verdict = "at_risk" if manager else "degraded"
                     result, during = swarm_status(tmp_path, "-e", "status_fail_on=degraded")
