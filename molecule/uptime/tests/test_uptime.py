@@ -634,11 +634,16 @@ def the_monitoring_noticed(killed, kill_times):
     """
     start = min(kill_times.values())
 
+    def after(found, victim):
+        """The notifications received after victim was killed."""
+        return [note for note in found if note[0] >= kill_times[victim] - start]
+
     def noticed():
         found = received_alerts(start)
         # The first victim stays down long enough to be notified; a later one may come back within one
         # group interval, when Alertmanager sends only its resolution.
-        wanted = {f"{status} SwarmNodeDown {victim}": first_notice(found, status, "SwarmNodeDown", node=victim)
+        wanted = {f"{status} SwarmNodeDown {victim}": first_notice(after(found, victim), status, "SwarmNodeDown",
+                                                                   node=victim)
                   for victim in killed for status in ("firing", "resolved") if status == "resolved" or victim == killed[0]}
         # The web tasks of the killed nodes: the demo's web below its desired healthy tasks, then whole again.
         # A shortfall that ends within Alertmanager's group wait arrives once, already resolved.
@@ -652,7 +657,7 @@ def the_monitoring_noticed(killed, kill_times):
                              timeout=180, interval=3)
     for victim in killed:
         offset = kill_times[victim] - start
-        fired = first_notice(found, "firing", "SwarmNodeDown", node=victim)
+        fired = first_notice(after(found, victim), "firing", "SwarmNodeDown", node=victim)
         print(f"{victim} killed: SwarmNodeDown notified "
               f"{'only resolved' if fired is None else f'{fired - offset:.1f} s after the kill'}, "
               f"resolved {wanted[f'resolved SwarmNodeDown {victim}'] - offset:.1f} s after it")
