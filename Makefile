@@ -27,7 +27,7 @@ help:
 	@echo "on demand:"
 	@echo "make sanity-cores     sanity and ansible-doc on ansible-core $(SANITY_CORES)"
 	@echo "make newest-unpinned  lint and unit tests on the newest ansible release, not the pinned one"
-	@echo "make bench-NAME       the benchmark bench/NAME.py on a lab of its own (converge, images, deploy, failover)"
+	@echo "make bench-NAME       the benchmark bench/NAME.py on a lab of its own (converge, images, deploy, failover, alerts)"
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
