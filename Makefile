@@ -15,7 +15,7 @@ BENCH_ARGS ?=
 SANITY_CORES ?= 2.17 2.18 2.20
 UNPINNED_VENV ?= $(HOME)/.cache/swarmops/venvs/newest-unpinned
 
-.PHONY: help venv venv-newest engine ssh-client lab lab-up lab-down test unit lint molecule worlds \
+.PHONY: help venv venv-newest engine ssh-client browser lab lab-up lab-down test unit lint molecule worlds \
 	sanity-cores newest-unpinned clean
 
 help:
@@ -51,6 +51,10 @@ engine:
 ssh-client:
 	scripts/ensure-ssh.sh
 
+# The default scenario renders the swarm console in headless Chromium.
+browser:
+	scripts/ensure-chromium.sh
+
 lab-up: venv engine ssh-client
 	ansible-playbook playbooks/lab_up.yml $(LAB_ARGS)
 
@@ -68,10 +72,10 @@ lint: venv venv-newest
 
 # MOLECULE_SCOPE: all, shared (the shared lab's scenarios) or own (trixie).
 MOLECULE_SCOPE ?= all
-molecule: venv venv-newest engine ssh-client
+molecule: venv venv-newest engine ssh-client browser
 	scripts/run-molecule.sh $(MOLECULE_SCOPE)
 
-test: venv venv-newest engine ssh-client
+test: venv venv-newest engine ssh-client browser
 	scripts/test.sh
 
 sanity-cores: venv

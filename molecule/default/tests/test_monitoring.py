@@ -9,6 +9,8 @@ Everything this file creates is removed at its end.
 import html.parser
 import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -115,6 +117,35 @@ def test_the_swarm_console_shows_what_the_swarm_says():
     replicated = {name for name, s in services.items() if "Replicated" in s["Spec"]["Mode"]}
     for name in replicated:
         assert float(seen["rows"][name]["desired"]) == services[name]["Spec"]["Mode"]["Replicated"]["Replicas"]
+
+
+def test_the_swarm_console_renders_in_headless_chromium(tmp_path):
+    """What a person sees: the page after its scripts ran (the graph drawn), checked, and a screenshot kept."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert browser, "headless Chromium is missing (make test installs it: scripts/ensure-chromium.sh)"
+    node = replica_nodes("monitoring_prometheus")[0]
+    url = f"http://{ADDRESSES[node]}:9090/consoles/swarm.html"
+    artifacts = Path(os.environ.get("SWARMOPS_ARTIFACTS", PROJECT / "artifacts"))
+    artifacts.mkdir(parents=True, exist_ok=True)
+    shot = artifacts / "swarm-console.png"
+    shot.unlink(missing_ok=True)
+    base = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,2200", "--virtual-time-budget=15000"]
+    dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=180, check=False)
+    assert dom.returncode == 0 and "</html>" in dom.stdout, dom.stderr[-2000:]
+    page = Console()
+    page.feed(dom.stdout)
+    services = set(swarm("service", "ls", "--format", "{{.Name}}").split())
+    nodes = dict(line.split() for line in swarm("node", "ls", "--format", "{{.Hostname}} {{.Status}}").splitlines())
+    assert {r["service"] for r in page.rows if "service" in r} == services
+    assert {r["node"]: r["state"] for r in page.rows if "state" in r} == {n: s.lower() for n, s in nodes.items()}
+    # The classic UI's scripts ran: Rickshaw drew the graph of healthy tasks in the page.
+    graph = dom.stdout[dom.stdout.index('id="healthy_graph"'):]
+    assert "rickshaw_graph" in graph[:2000] and "<svg" in graph and "<path" in graph, graph[:3000]
+    done = subprocess.run([*base, f"--screenshot={shot}", url], capture_output=True, text=True, timeout=180,
+                          check=False)
+    assert done.returncode == 0 and shot.exists() and shot.stat().st_size > 20_000, done.stderr[-2000:]
+    print(f"the swarm console, as headless Chromium renders it: {shot}")
 
 
 @pytest.fixture
