@@ -130,7 +130,7 @@ def test_the_swarm_console_renders_in_headless_chromium(tmp_path):
     shot = artifacts / "swarm-console.png"
     shot.unlink(missing_ok=True)
     base = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-            f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,2200", "--virtual-time-budget=15000"]
+            f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,1400", "--virtual-time-budget=15000"]
     dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=180, check=False)
     assert dom.returncode == 0 and "</html>" in dom.stdout, dom.stderr[-2000:]
     page = Console()
