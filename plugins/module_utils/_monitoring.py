@@ -17,7 +17,10 @@ import urllib.parse
 _DURATION = re.compile(r"^(?:\d+(?:ms|s|m|h|d|w|y))+$")
 _WILDCARDS = ("", "0.0.0.0", "[::]", "::", "*")
 
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
 DURATIONS = (
+    "monitoring_alertmanager_peer_timeout",
     "monitoring_retention",
     "monitoring_scrape_interval",
     "monitoring_evaluation_interval",
@@ -31,6 +34,13 @@ REPLICAS = ("monitoring_prometheus_replicas", "monitoring_alertmanager_replicas"
 URLS = ("monitoring_webhook_url", "monitoring_watchdog_url")
 
 
+def seconds(duration: str) -> float:
+    """Seconds of a Prometheus duration (1h30m: 5400.0)."""
+    if not isinstance(duration, str) or not _DURATION.match(duration):
+        raise ValueError(f"not a duration: {duration!r}")
+    return sum(int(number) * _UNITS[unit] for number, unit in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", duration))
+
+
 def _url_problem(name: str, value: t.Any) -> str | None:
     if value in (None, ""):
         return None
@@ -40,6 +50,11 @@ def _url_problem(name: str, value: t.Any) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"{name} is {value!r}: it must be an http:// or https:// URL with a host, or empty for none"
     return None
+
+
+def errors_named(errors: list[str]) -> list[str]:
+    """The variable each problem is about (its first word)."""
+    return [error.split(" ", 1)[0] for error in errors]
 
 
 def _integer(value: t.Any) -> int | None:
@@ -59,6 +74,16 @@ def check_settings(settings: t.Mapping[str, t.Any]) -> list[str]:
         if name in settings and not (isinstance(settings[name], str) and _DURATION.match(settings[name])
                                      and re.search(r"[1-9]", settings[name])):
             errors.append(f"{name} is {settings[name]!r}: it must be a duration above 0 such as 30s, 5m, 15d")
+    # A cluster member sends what the members before it have not sent after its
+    # position x the peer timeout: a group that changes faster than that would be
+    # sent again by the next member, its older notification no longer the last one.
+    bad = set(errors_named(errors))
+    group, peer = settings.get("monitoring_group_interval"), settings.get("monitoring_alertmanager_peer_timeout")
+    if (group is not None and peer is not None and not {"monitoring_group_interval",
+                                                         "monitoring_alertmanager_peer_timeout"} & bad
+            and seconds(group) <= seconds(peer)):
+        errors.append(f"monitoring_group_interval {group} must be longer than monitoring_alertmanager_peer_timeout "
+                      f"{peer}: the Alertmanager members would send a changing group's notifications twice")
     for name in URLS:
         problem = _url_problem(name, settings.get(name))
         if problem:

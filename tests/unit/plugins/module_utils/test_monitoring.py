@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.swarmops.ha.plugins.module_utils._monitoring import check_settings, scrape_targets
+from ansible_collections.swarmops.ha.plugins.module_utils._monitoring import check_settings, scrape_targets, seconds
 
 GOOD = {
     "monitoring_retention": "15d",
@@ -16,6 +16,7 @@ GOOD = {
     "monitoring_evaluation_interval": "1m30s",
     "monitoring_group_wait": "10s",
     "monitoring_group_interval": "30s",
+    "monitoring_alertmanager_peer_timeout": "5s",
     "monitoring_repeat_interval": "4h",
     "monitoring_watchdog_repeat_interval": "5m",
     "monitoring_webhook_url": "https://alerts.example.com/hook?team=ops",
@@ -91,3 +92,21 @@ def test_scrape_targets_leave_out_what_is_not_address_and_port_and_name_each_tar
     hosts = {"a": {"bind": "192.0.2.1"}, "b": {"bind": "192.0.2.1:0"}, "c": {"bind": "localhost:1"},
              "d": {"bind": "192.0.2.9:8405"}, "e": {"bind": "192.0.2.9:8405"}}
     assert scrape_targets(hosts, list(hosts), "bind") == ["192.0.2.9:8405"]
+
+
+def test_durations_in_seconds():
+    assert (seconds("1h30m"), seconds("500ms"), seconds("15d")) == (5400, 0.5, 1296000)
+    with pytest.raises(ValueError):
+        seconds("15 days")
+
+
+def test_the_group_interval_must_outlast_the_peer_timeout():
+    problems = check_settings({**GOOD, "monitoring_group_interval": "5s"})
+    assert problems == ["monitoring_group_interval 5s must be longer than monitoring_alertmanager_peer_timeout 5s: "
+                        "the Alertmanager members would send a changing group's notifications twice"]
+    assert check_settings({**GOOD, "monitoring_group_interval": "10s"}) == []
+
+
+def test_a_bad_duration_is_named_once_not_compared():
+    problems = check_settings({**GOOD, "monitoring_group_interval": "soon"})
+    assert len(problems) == 1 and problems[0].startswith("monitoring_group_interval is 'soon'")
