@@ -79,9 +79,8 @@ def check_settings(settings: t.Mapping[str, t.Any]) -> list[str]:
     # sent again by the next member, its older notification no longer the last one.
     bad = set(errors_named(errors))
     group, peer = settings.get("monitoring_group_interval"), settings.get("monitoring_alertmanager_peer_timeout")
-    if (group is not None and peer is not None and not {"monitoring_group_interval",
-                                                         "monitoring_alertmanager_peer_timeout"} & bad
-            and seconds(group) <= seconds(peer)):
+    compared = {"monitoring_group_interval", "monitoring_alertmanager_peer_timeout"}
+    if group is not None and peer is not None and not compared & bad and seconds(group) <= seconds(peer):
         errors.append(f"monitoring_group_interval {group} must be longer than monitoring_alertmanager_peer_timeout "
                       f"{peer}: the Alertmanager members would send a changing group's notifications twice")
     for name in URLS:
