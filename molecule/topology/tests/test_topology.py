@@ -29,8 +29,15 @@ def container(name):
     return f"{LAB}-{name}"
 
 
+# The engine settings of the molecule inventory (.config/molecule/config.yml), so that no run here
+# rewrites daemon.json and restarts an engine: the engines' metrics on each node's lab address.
+ADDRESSES = {"manager1": "192.168.78.11", "manager2": "192.168.78.12", "manager3": "192.168.78.13",
+             "worker1": "192.168.78.31", "worker2": "192.168.78.32", "spare1": "192.168.78.61"}
+
+
 def write_inventory(tmp_path, managers, workers, others=(), **extra_vars):
-    hosts = {h: {"ansible_host": container(h)} for h in set(managers) | set(workers) | set(others)}
+    hosts = {h: {"ansible_host": container(h), "docker_engine_metrics_addr": f"{ADDRESSES[h]}:9323"}
+             for h in set(managers) | set(workers) | set(others)}
     inventory = {
         "all": {
             "vars": {
