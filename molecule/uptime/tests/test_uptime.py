@@ -439,7 +439,11 @@ def test_rolling_maintenance_loses_no_request_and_no_replica():
           f"over {watch.samples} samples")
     assert figures["sent"] > 100 and figures["failed"] == 0, figures
     assert watch.samples > 10 and watch.lowest, watch.lowest
-    assert all(margin >= 0 for margin in watch.lowest.values()), (watch.lowest, watch.worst)
+    # No replica lost: a global service (the monitoring stack's exporters) has, by design, no task on a
+    # drained node.
+    modes = {svc["Spec"]["Name"]: next(iter(svc["Spec"]["Mode"])) for svc in services()}
+    replicated = {name for name, mode in modes.items() if mode == "Replicated"}
+    assert all(margin >= 0 for name, margin in watch.lowest.items() if name in replicated), (watch.lowest, watch.worst)
 
     availability = swarm_snapshot()[0]
     assert set(availability.values()) == {"active"}, availability
@@ -448,12 +452,13 @@ def test_rolling_maintenance_loses_no_request_and_no_replica():
         constraints = (spec["TaskTemplate"].get("Placement") or {}).get("Constraints") or []
         assert not [c for c in constraints if c.startswith("node.id!=")], (spec["Name"], constraints)
         assert not set(DRAIN_LABELS) & set(spec.get("Labels") or {}), spec["Name"]
-    per_service = running_tasks_per_service()
+    per_service = {name: per_node for name, per_node in running_tasks_per_service().items() if name in replicated}
     for name, per_node in per_service.items():
         counts = [per_node.get(n, 0) for n in NODES]
         assert max(counts) - min(counts) <= 1, (name, per_node)
-    totals = [sum(per_node.get(n, 0) for per_node in per_service.values()) for n in NODES]
-    assert max(totals) - min(totals) <= 1, per_service
+    demo = {name: per_node for name, per_node in per_service.items() if name.startswith("demo_")}
+    totals = [sum(per_node.get(n, 0) for per_node in demo.values()) for n in NODES]
+    assert max(totals) - min(totals) <= 1, demo
 
 
 def test_maintenance_goes_on_through_another_manager_when_its_manager_dies():
