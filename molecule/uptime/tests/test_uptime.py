@@ -456,9 +456,9 @@ def test_rolling_maintenance_loses_no_request_and_no_replica():
     for name, per_node in per_service.items():
         counts = [per_node.get(n, 0) for n in NODES]
         assert max(counts) - min(counts) <= 1, (name, per_node)
-    demo = {name: per_node for name, per_node in per_service.items() if name.startswith("demo_")}
-    totals = [sum(per_node.get(n, 0) for per_node in demo.values()) for n in NODES]
-    assert max(totals) - min(totals) <= 1, demo
+    # Swarm's scheduler spreads by all the containers of a node (the monitoring stack's global services
+    # too): the tasks of one service are spread, their sum over the services is not a guarantee.
+    print(f"replicated tasks per node after the maintenance: {per_service}")
 
 
 def test_maintenance_goes_on_through_another_manager_when_its_manager_dies():
