@@ -33,11 +33,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 import benchlab
 from benchlab import LAB, PROJECT, playbook
 
 sys.path.insert(0, str(PROJECT / "molecule" / "shared"))
-import labtest  # noqa: E402  (the receiver's helpers)
+import labtest  # noqa: E402  (the receiver's helpers and the bounded wait)
+from labtest import wait_for as wait  # noqa: E402
 
 PREFIX = benchlab.SUBNET.split("/", 1)[0].rsplit(".", 1)[0]
 NODES = ["manager1", "manager2", "manager3", "worker1", "worker2"]
@@ -69,17 +72,6 @@ def task_nodes(service, avoid=()):
     return sorted(line.split()[0] for line in out.splitlines() if " Running" in line)
 
 
-def wait(predicate, what, timeout=300, interval=3):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        ok, last = predicate()
-        if ok:
-            return last
-        time.sleep(interval)
-    raise SystemExit(f"timed out after {timeout}s waiting for {what}; last seen: {last}")
-
-
 def every_node_ready():
     out = docker(manager(), "node", "ls", "--format", "{{.Hostname}} {{.Status}}")
     states = dict(line.split() for line in out.splitlines())
@@ -103,7 +95,7 @@ def kill_and_measure(name, victim, wanted_below=True, timeout=240):
         return down is not None and (below is not None or not wanted_below), (down, below)
     try:
         down, below = wait(fired, f"the notifications of {victim}'s death", timeout=timeout)
-    except SystemExit as missed:
+    except pytest.fail.Exception as missed:
         down, below = None, None
         print(f"{name}: {missed}", flush=True)
     back = time.time()
@@ -114,7 +106,7 @@ def kill_and_measure(name, victim, wanted_below=True, timeout=240):
         return seconds is not None, seconds
     try:
         resolved_after = wait(resolved, f"the resolution of {victim}'s death", timeout=timeout)
-    except SystemExit:
+    except pytest.fail.Exception:
         resolved_after = None
     found = labtest.received_alerts(start)
     ROWS.append((name, victim, down, below, resolved_after, labtest.duplicates(found), len(found)))
@@ -147,13 +139,7 @@ def main():
             benchlab.lab("up", inventory, lab_lbs=2, lab_forward_base=0)
             settings = Path(tmp) / "settings.json"
             settings.write_text(json.dumps({
-                "swarm_stacks_images": [
-                    {"name": "swarmops/demo-web:1", "path": str(PROJECT / "examples/demo/web"),
-                     "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3", "VERSION": "1"}},
-                    {"name": "swarmops/demo-redis:1", "path": str(PROJECT / "examples/demo/redis"),
-                     "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3"}}],
-                "swarm_stacks": [{"name": "demo", "compose": str(PROJECT / "examples/demo/stack.yml.j2"),
-                                  "resolve_image": "never"}],
+                **benchlab.demo_settings(),
                 "docker_engine_metrics_addr": "{{ swarm_advertise_addr }}:9323",
                 "loadbalancer_metrics_bind": "{{ ansible_host }}:8405",
                 "monitoring_enabled": True,

@@ -33,6 +33,17 @@ def lab(state, inventory, **lab_vars):
     playbook(str(PROJECT / f"playbooks/lab_{state}.yml"), *[arg for pair in (("-e", e) for e in extra) for arg in pair])
 
 
+def demo_settings(web_versions=(1,)):
+    """The demo stack's images (web at each of ``web_versions``, redis) and the stack, as site.yml takes them."""
+    images = [{"name": f"swarmops/demo-web:{v}", "path": str(PROJECT / "examples/demo/web"),
+               "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3", "VERSION": str(v)}} for v in web_versions]
+    images.append({"name": "swarmops/demo-redis:1", "path": str(PROJECT / "examples/demo/redis"),
+                   "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3"}})
+    return {"swarm_stacks_images": images,
+            "swarm_stacks": [{"name": "demo", "compose": str(PROJECT / "examples/demo/stack.yml.j2"),
+                              "resolve_image": "never"}]}
+
+
 class Sampler:
     """A thread that samples while a ``with`` block runs, for at most ``max_seconds``.
 

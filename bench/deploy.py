@@ -183,14 +183,7 @@ def main():
             lab("down", inventory)
             lab("up", inventory)
             demo_vars = Path(tmp) / "demo_vars.json"
-            demo_vars.write_text(json.dumps({
-                "swarm_stacks_images": [
-                    {"name": "swarmops/demo-web:1", "path": str(PROJECT / "examples/demo/web"),
-                     "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3", "VERSION": "1"}},
-                    {"name": "swarmops/demo-redis:1", "path": str(PROJECT / "examples/demo/redis"),
-                     "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3"}}],
-                "swarm_stacks": [{"name": "demo", "compose": str(PROJECT / "examples/demo/stack.yml.j2"),
-                                  "resolve_image": "never"}]}))
+            demo_vars.write_text(json.dumps(benchlab.demo_settings()))
             playbook("-i", str(inventory), "-e", f"@{demo_vars}", str(PROJECT / "site.yml"))
             rows = {"swarm_stack": [], "baseline_said_done": [], "baseline_truly_healthy": [], "rollback": [],
                     "gate from health check": [], "old default 5s": []}

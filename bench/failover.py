@@ -294,15 +294,8 @@ def main():
         try:
             benchlab.lab("down", inventory, lab_lbs=2, lab_forward_base=0)
             benchlab.lab("up", inventory, lab_lbs=2, lab_forward_base=0)
-            images = [{"name": f"swarmops/demo-web:{v}", "path": str(PROJECT / "examples/demo/web"),
-                       "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3", "VERSION": str(v)}} for v in (1, 2)]
-            images.append({"name": "swarmops/demo-redis:1", "path": str(PROJECT / "examples/demo/redis"),
-                           "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3"}})
             demo_vars = Path(tmp) / "demo.json"
-            demo_vars.write_text(json.dumps({
-                "swarm_stacks_images": images,
-                "swarm_stacks": [{"name": "demo", "compose": str(PROJECT / "examples/demo/stack.yml.j2"),
-                                  "resolve_image": "never"}]}))
+            demo_vars.write_text(json.dumps(benchlab.demo_settings(web_versions=(1, 2))))
             inv = ["-i", str(inventory), "-e", f"@{demo_vars}"]
             playbook(*inv, str(PROJECT / "site.yml"))
             heartbeat = docker("manager1", "info", "--format", "{{.Swarm.Cluster.Spec.Dispatcher.HeartbeatPeriod}}")
