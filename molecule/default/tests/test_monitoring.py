@@ -21,10 +21,8 @@ import pytest
 
 PROJECT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
 sys.path.insert(0, str(PROJECT / "molecule" / "shared"))
+from labtest import LAB_ADDRESSES as ADDRESSES  # noqa: E402
 from labtest import MANAGERS, NODES, docker_exec, first_notice, received_alerts, wait_for  # noqa: E402
-
-ADDRESSES = {"manager1": "192.168.78.11", "manager2": "192.168.78.12", "manager3": "192.168.78.13",
-             "worker1": "192.168.78.31", "worker2": "192.168.78.32"}
 JOBS = {"swarm", "node", "engine", "haproxy", "virtual_address", "prometheus", "alertmanager"}
 
 
