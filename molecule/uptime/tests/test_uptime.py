@@ -311,21 +311,26 @@ class MaintWatch(Sampler):
     A thread samples, about twice a second, the servers' states from both admin
     sockets and the tasks on every node from the Raft leader. A task began to
     shut down when it was seen desired running and then desired shutdown (or gone).
+    Each reading keeps its own time: a stop is known to have happened before the
+    end of the reading that showed it, and a node known not yet in maintenance at
+    the start of a reading that showed it serving. Only that order proves a stop
+    before the maintenance; a change of both between two samples proves nothing.
     """
 
     def __init__(self, max_seconds=1500):
         super().__init__(max_seconds)
         self.maint = {}     # (lb, node) -> first time all the node's servers were MAINT there
+        self.serving = {}   # (lb, node) -> [start times of the readings that showed it out of MAINT]
         self.ready = {}     # node -> first time after that its servers on lb1 were out of MAINT
-        self.stops = []     # (time, node)
+        self.stops = []     # (end of the reading that showed it, node)
         self.samples = 0
 
     def _run(self):
         started = time.monotonic()
         running = {}  # task ID -> node, of the tasks last seen desired running
         while self.sampling(started):
-            now = time.monotonic()
             for lb in LBS:
+                now = time.monotonic()
                 try:
                     per_node = {}
                     for members in haproxy_servers(lb).values():
@@ -336,9 +341,12 @@ class MaintWatch(Sampler):
                 for node, states in per_node.items():
                     if all(state == "MAINT" for state in states):
                         self.maint.setdefault((lb, node), now)
-                    elif lb == "lb1" and ("lb1", node) in self.maint:
-                        self.ready.setdefault(node, now)
+                    else:
+                        self.serving.setdefault((lb, node), []).append(now)
+                        if lb == "lb1" and ("lb1", node) in self.maint:
+                            self.ready.setdefault(node, now)
             via, out = on_leader("node", "ps", *NODES, "--format", "{{.ID}} {{.Node}} {{.DesiredState}}")
+            now = time.monotonic()
             if via and out.strip():
                 seen = {}
                 for line in out.splitlines():
@@ -362,8 +370,14 @@ class MaintWatch(Sampler):
                 maint = self.maint.get((lb, node))
                 if maint is None:
                     problems.append(f"{node} was never MAINT on {lb}")
-                elif first_stop is not None and maint >= first_stop:
-                    problems.append(f"{node}: a task began to stop {maint - first_stop:.1f}s before it was MAINT on {lb}")
+                    continue
+                # The last reading before the maintenance that still showed the node serving.
+                last_serving = max((t for t in self.serving.get((lb, node), []) if window_start < t < maint),
+                                   default=None)
+                if first_stop is not None and last_serving is not None and last_serving >= first_stop:
+                    problems.append(f"{node}: a task had stopped while it still served on {lb} "
+                                    f"({last_serving - first_stop:.1f}s later; MAINT seen {maint - first_stop:.1f}s "
+                                    "after the stop)")
             window_start = self.ready.get(node, window_start)
         return problems
 
