@@ -29,6 +29,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import 
     node_availability,
     node_is_up,
     node_name,
+    node_state,
     service_name,
 )
 
@@ -63,6 +64,17 @@ def find_node(nodes: list[dict], wanted: str) -> dict:
         raise DrainError(f"'{wanted}' matches {len(by_prefix)} nodes ({matching}): use a longer ID or the hostname")
     known = ", ".join(sorted(node_name(n) for n in nodes))
     raise DrainError(f"No node '{wanted}' in the swarm (nodes: {known})")
+
+
+def nodes_not_yet_known(nodes: list[dict]) -> list[str]:
+    """The nodes whose state the leader does not know yet (``unknown``), by name.
+
+    A manager that has just been elected leader marks every node unknown until
+    it hears from it again, and one that does not report within the heartbeat's
+    grace is marked down. A plan made meanwhile would count no other node able to
+    take the tasks: the plans wait until this list is empty.
+    """
+    return sorted(node_name(n) for n in nodes if node_state(n) == "unknown")
 
 
 def exclusion_constraint(node_id: str) -> str:

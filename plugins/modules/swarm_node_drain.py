@@ -163,6 +163,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_drain import (
     describe_drain,
     excluded_nodes,
     find_node,
+    nodes_not_yet_known,
     plan_drain,
     plan_rebalance,
     spec_excluding,
@@ -216,12 +217,24 @@ class NodeDrain:
                 raise SwarmOpsError(f"Timed out after {self.params['wait_timeout']}s waiting for {what}; last seen: {seen}")
             time.sleep(self.params["poll_interval"])
 
+    def known_state(self):
+        """The services, tasks and nodes, once the leader knows the state of every node (a plan needs it)."""
+        read = {}
+
+        def known():
+            read["state"] = read_state(self.client)
+            unknown = nodes_not_yet_known(read["state"][2])
+            return not unknown, f"nodes in state unknown (a new leader has not heard from them yet): {unknown}"
+
+        self.poll(known, "the leader to know every node's state")
+        return read["state"]
+
     def elapsed(self):
         return round(time.monotonic() - self.started, 1)
 
     # Drained ---------------------------------------------------------------------
     def drain(self):
-        services, tasks, nodes = read_state(self.client)
+        services, tasks, nodes = self.known_state()
         plan = plan_drain(self.params["node"], services, tasks, nodes)
         target = find_node(nodes, self.params["node"])
         target_id, before = target["ID"], node_availability(target)
@@ -296,7 +309,7 @@ class NodeDrain:
 
         if not check:
             self.poll(ready, f"{result['node']} to be ready before rebalancing")
-            services, tasks, nodes = read_state(self.client)
+            services, tasks, nodes = self.known_state()
         elif before != "active":
             nodes = [dict(n, Spec=dict(n.get("Spec") or {}, Availability="active")) if n["ID"] == target_id else n
                      for n in nodes]

@@ -54,6 +54,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_drain import (
     max_replicas_per_node,
     node_availability,
     node_name,
+    nodes_not_yet_known,
     plan_drain,
     plan_rebalance,
     reservations,
@@ -1147,3 +1148,18 @@ def test_module_util_is_pure():
                         "ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence",
                         "ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects"}
     assert "# This module util is PRIVATE to the swarmops.ha collection" in source.splitlines()[4]
+
+
+def test_a_new_leader_that_has_not_heard_from_the_nodes_yet_names_them():
+    """After a leader change every node is unknown until it reports: the plan waits, it does not refuse."""
+    after_election = [node("manager2", role="manager"), node("worker2", state="unknown"),
+                      node("manager3", role="manager", state="unknown"), node("worker1", state="down")]
+    assert nodes_not_yet_known(after_election) == ["manager3", "worker2"]
+    # Why the plan waits: made meanwhile, it would find no other node to move a task to.
+    web = service("web", replicas=2)
+    target, other = node("worker1"), node("worker2", state="unknown")
+    plan = plan_drain("worker1", [web], [task(web, target), task(web, other)], [target, other])
+    assert plan["remaining_nodes"] == [] and plan["problems"], plan
+    assert nodes_not_yet_known([node("worker1"), node("worker2", state="down")]) == []
+    state = {"Status": {}}  # no state reported at all reads as unknown too
+    assert nodes_not_yet_known([dict(node("worker3"), **state)]) == ["worker3"]
