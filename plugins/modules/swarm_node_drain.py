@@ -20,7 +20,8 @@ description:
   - Before it changes anything it checks that the other active nodes can hold every moved task under the service's
     constraints, C(max_replicas_per_node), host-mode published ports (one task per node and port) and resource
     reservations, and refuses with the numbers when they can not. It also refuses when a service to move is not
-    converged and healthy to begin with.
+    converged and healthy to begin with. A manager that has just become leader reports every node as C(unknown)
+    until it hears from it; the module plans only once no node is C(unknown) (within O(wait_timeout)).
   - A service that publishes a port in host mode can not start its replacement on a node that already holds the port;
     the plan places it on a node that does not, and says so (C(note) in RV(plan)).
   - O(state=active) sets the node back to C(active), removes any temporary constraint an interrupted drain left, and
