@@ -11,10 +11,11 @@ short_description: Drain a swarm node with health gates, or bring it back and re
 version_added: 0.1.0
 description:
   - O(state=drained) moves the work off a node without losing capacity, then drains it. For each replicated
-    service with tasks on the node, one service at a time, it adds a temporary placement constraint
-    C(node.id!=<node>) applied as an update with order C(start-first), and waits until the service is converged
-    and healthy (the gate of M(swarmops.ha.swarm_wait)), so every replacement is healthy before the task it replaces
-    stops. Then it sets the node to C(drain) (only global tasks are left to stop), waits until the node runs no task,
+    service with tasks on the node, all of them at once, it adds a temporary placement constraint
+    C(node.id!=<node>) applied as an update with order C(start-first) and parallelism 1, and waits until every one
+    of them is converged and healthy (the gate of M(swarmops.ha.swarm_wait)), so every replacement is healthy before
+    the task it replaces stops. The services move together because the plan places all their tasks together and no
+    service waits for another; each service still replaces one task at a time. Then it sets the node to C(drain) (only global tasks are left to stop), waits until the node runs no task,
     and removes the temporary constraints. Swarm does not restart a task because of a placement change its node still
     satisfies, so nothing moves back.
   - Before it changes anything it checks that the other active nodes can hold every moved task under the service's
@@ -25,8 +26,9 @@ description:
   - A service that publishes a port in host mode can not start its replacement on a node that already holds the port;
     the plan places it on a node that does not, and says so (C(note) in RV(plan)).
   - O(state=active) sets the node back to C(active), removes any temporary constraint an interrupted drain left, and
-    with O(rebalance=true) replaces, one service at a time and gated on health, the tasks of the services whose tasks
-    per eligible node differ by more than one (Swarm never rebalances by itself).
+    with O(rebalance=true) replaces the tasks of the services whose tasks per eligible node differ by more than one
+    (Swarm never rebalances by itself), all those services at once, each one task at a time with start-first, gated
+    on health together.
   - If a move fails, the module puts back the services it had moved so far (the node stays active) and fails with
     the diagnosis.
 author: swarmops.ha contributors (@swarmops)
@@ -61,7 +63,7 @@ options:
   min_healthy_time:
     description:
       - Seconds every task of a moved service must have been running (and so healthy, for a task with a health
-        check) without a break before the next service moves.
+        check) without a break before the move is done.
       - A drain moves tasks of a spec that already runs and proved itself when it was deployed (the deploy gate of
         M(swarmops.ha.swarm_stack) watches a new spec for as long as its health check needs to catch a revision that
         dies after warm-up). A replacement only has to come up healthy, so this gate is short by default; set
@@ -256,16 +258,18 @@ class NodeDrain:
         if to_move and before != "drain":
             self.gate(to_move, f"Not draining {plan['node']}: services to move are not converged and healthy "
                                "now; nothing was changed")
-        moved = []
-        for move in plan["moves"]:
-            if before == "drain":
-                break  # Already draining: Swarm is moving the rest itself.
+        # Every service moves at once, each by its own start-first update (one task at a time), and the gate
+        # waits for all of them: the plan placed every moved task together, and no service waits for another.
+        moved = [] if before == "drain" else plan["moves"]  # Already draining: Swarm is moving the rest itself.
+        for move in moved:
             self.update_service(move["service_id"],
                                 lambda spec: spec_excluding(spec, target_id, self.params["min_healthy_time"]))
-            moved.append(move)
+        if moved:
+            names = ", ".join(m["service"] for m in moved)
             try:
-                self.gate([move["service_id"]], f"Moving {move['service']} off {plan['node']} failed; the services "
-                                                "moved so far were put back and the node is still active")
+                self.gate([m["service_id"] for m in moved],
+                          f"Moving {names} off {plan['node']} failed; the services moved were put back and the "
+                          "node is still active")
             except SwarmOpsError:
                 for done in moved:
                     self.update_service(done["service_id"], lambda spec: spec_restored(spec, target_id))
@@ -320,13 +324,19 @@ class NodeDrain:
         result["plan"] = dict(rebalance=plan)
         if check:
             return dict(result, changed=changed or bool(plan))
-        for item in plan:
-            self.update_service(item["service_id"], lambda spec: spec_forced(spec, self.params["min_healthy_time"]))
-            try:
-                self.gate([item["service_id"]], f"Rebalancing {item['service']} failed")
-            finally:
+        # As in a drain, every service to spread is replaced at once, each one task at a time, gated together.
+        forced = []
+        try:
+            for item in plan:
+                self.update_service(item["service_id"], lambda spec: spec_forced(spec, self.params["min_healthy_time"]))
+                forced.append(item)
+            if forced:
+                self.gate([item["service_id"] for item in forced],
+                          f"Rebalancing {', '.join(item['service'] for item in forced)} failed")
+        finally:
+            for item in forced:
                 self.update_service(item["service_id"], spec_restored)
-            result["rebalanced"].append(item["service"])
+        result["rebalanced"] = [item["service"] for item in forced]
         return dict(result, changed=changed or bool(plan))
 
 

@@ -408,7 +408,7 @@ def test_the_engine_restart_of_a_node_loses_no_request(tmp_path):
         restarts = [line for line in changed.stdout.splitlines()
                     if line.startswith("TASK [swarmops.ha.docker_engine : Restart the engine]")]
         assert len(restarts) == 1, output(changed)
-        assert "Move the node's tasks elsewhere, one service at a time and healthy, then drain it" in changed.stdout, output(changed)
+        assert "Move the node's tasks elsewhere, every service at once and healthy, then drain it" in changed.stdout, output(changed)
         assert "11m" in lab_docker("exec", f"{LAB}-worker1", "cat", "/etc/docker/daemon.json").stdout
         figures = load.figures()
         print(f"engine restart of worker1 under load: {figures}; MAINT seen {sorted(maint.maint)}")

@@ -77,15 +77,37 @@ def install(monkeypatch, client, gates, moves):
 
 def test_a_move_that_fails_its_gate_puts_back_every_service_moved_and_leaves_the_node_active(monkeypatch):
     client = Client([service("demo_web"), service("demo_api")])
-    # The pre-flight gate, demo_web's move, then demo_api's move fails.
-    install(monkeypatch, client, [converged(True), converged(True), converged(False)], ["demo_web", "demo_api"])
+    # The pre-flight gate, then the gate of the two moves (made together) fails on demo_api.
+    install(monkeypatch, client, [converged(True), converged(False)], ["demo_web", "demo_api"])
     with pytest.raises(SwarmOpsError) as excinfo:
         swarm_node_drain.NodeDrain(client).drain()
-    assert str(excinfo.value).startswith("Moving demo_api off worker1 failed; the services moved so far were put back "
-                                         "and the node is still active:\nservice demo_api: task failed")
+    assert str(excinfo.value).startswith("Moving demo_web, demo_api off worker1 failed; the services moved were put "
+                                         "back and the node is still active:\nservice demo_api: task failed")
     assert client.excluded("id-demo_web") is None and client.excluded("id-demo_api") is None
     assert [p[1] for p in client.posted] == ["id-demo_web", "id-demo_api", "id-demo_web", "id-demo_api"]
     assert client.node["Spec"]["Availability"] == "active"
+
+
+def test_the_services_to_move_move_together_and_one_gate_waits_for_all(monkeypatch):
+    client = Client([service("demo_web"), service("demo_api")])
+    gated = []
+    install(monkeypatch, client, [converged(True), converged(True), converged(True)], ["demo_web", "demo_api"])
+    results = [converged(True), converged(True), converged(True)]
+
+    def wait(*args, **kwargs):
+        gated.append(sorted(kwargs["names"]))
+        return results.pop(0)
+
+    monkeypatch.setattr(swarm_node_drain, "wait_for_services", wait)
+    client.node["Status"] = {"State": "ready"}
+    result = swarm_node_drain.NodeDrain(client).drain()
+    # The pre-flight gate, the moves (both excluded before the one gate), then the constraints taken back, gated.
+    assert gated == [["id-demo_api", "id-demo_web"]] * 3
+    paths = [(p[0], p[1]) for p in client.posted]
+    assert paths[:2] == [("/services/{0}/update", "id-demo_web"), ("/services/{0}/update", "id-demo_api")]
+    assert paths[2] == ("/nodes/{0}/update", "node-w1")
+    assert result["moved"] == ["demo_web", "demo_api"] and client.node["Spec"]["Availability"] == "drain"
+    assert client.excluded("id-demo_web") is None and client.excluded("id-demo_api") is None
 
 
 def test_services_not_converged_before_the_drain_stop_it_before_any_change(monkeypatch):
@@ -121,3 +143,15 @@ def test_a_rebalance_that_fails_its_gate_still_takes_its_forced_update_back(monk
     assert forced["UpdateConfig"]["Order"] == "start-first" and SAVED_LABEL in forced["Labels"]
     # Its own update settings and labels are back (the replacement counter stays: lowering it would update again).
     assert "UpdateConfig" not in restored and restored["Labels"] == {}
+
+
+def test_a_rebalance_replaces_every_service_to_spread_at_once_and_takes_each_forced_update_back(monkeypatch):
+    client = Client([service("demo_web"), service("demo_api")], state="active")
+    install(monkeypatch, client, [converged(False)], [])
+    monkeypatch.setattr(swarm_node_drain, "plan_rebalance", lambda *a: [
+        {"service_id": "id-demo_web", "service": "demo_web"}, {"service_id": "id-demo_api", "service": "demo_api"}])
+    with pytest.raises(SwarmOpsError, match="^Rebalancing demo_web, demo_api failed"):
+        swarm_node_drain.NodeDrain(client).activate()
+    # Both forced before the one gate, then both put back.
+    assert [p[1] for p in client.posted] == ["id-demo_web", "id-demo_api", "id-demo_web", "id-demo_api"]
+    assert all("UpdateConfig" not in client.services[i]["Spec"] for i in ("id-demo_web", "id-demo_api"))
