@@ -3,7 +3,8 @@
 Runs as molecule's verify step of the stacks scenario (before test_stacks.py).
 The stack `flaky` is a small Python HTTP service of its own (molecule/stacks/flaky)
 with its HEALTHCHECK in its Dockerfile, 2 replicas on a host-mode port behind
-the load balancers' virtual address. Revisions whose health check turns bad at
+the load balancers' virtual address. Revisions (the one image with another
+environment in the stack) whose health check turns bad at
 about 0.3x and 0.9x of the window the module prints are deployed over a healthy
 one through the swarm_stacks role, under steady requests: the play must fail,
 naming the service, a node, the exit code and what the health check printed,
@@ -41,23 +42,22 @@ VIP = "192.168.78.50"
 PORT = 8097
 # The image's HEALTHCHECK: interval 1s, retries 3 (molecule/stacks/flaky/Dockerfile).
 WINDOW = 10.0  # max(10, 2 x interval x retries): what the module must print
-REVISIONS = {"good": (1, 0), "late": (2, round(0.9 * WINDOW, 1)), "early": (3, round(0.3 * WINDOW, 1)),
-             "good2": (4, 0)}
+# A revision is the image's environment in the stack: one image, built and loaded once.
+REVISIONS = {"good": (1, 0), "late": (2, round(0.9 * WINDOW, 1)), "early": (3, round(0.3 * WINDOW, 1))}
+IMAGE = "swarmops/flaky-web:1"
+IMAGES = [{"name": IMAGE, "path": str(PROJECT / "molecule/stacks/flaky"),
+           "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3"}}]
 
 
-def image(revision):
-    return f"swarmops/flaky-web:{REVISIONS[revision][0]}"
-
-
-IMAGES = [{"name": image(r), "path": str(PROJECT / "molecule/stacks/flaky"),
-           "args": {"BASE_IMAGE": "swarmops/lab-node:bookworm-3", "VERSION": str(n), "FAIL_AFTER": str(after),
-                    "TOKEN": f"flaky-token-{r}"}}
-          for r, (n, after) in REVISIONS.items()]
+def token(revision):
+    return f"flaky-token-{revision}"
 
 
 def definition(revision):
+    version, fail_after = REVISIONS[revision]
     return {"version": "3.8", "services": {"app": {
-        "image": image(revision),
+        "image": IMAGE,
+        "environment": {"FAIL_AFTER": str(fail_after), "TOKEN": token(revision), "VERSION": str(version)},
         "ports": [{"target": 8000, "published": PORT, "protocol": "tcp", "mode": "host"}],
         "deploy": {"replicas": 2, "endpoint_mode": "dnsrr", "restart_policy": {"condition": "any", "delay": "1s"}},
     }}}
@@ -83,10 +83,13 @@ def role_play(tmp_path, stacks, name):
 
 
 def app_tasks():
-    """(image, state) of the app's tasks that are desired running."""
-    out = swarm("service", "ps", "flaky_app", "--filter", "desired-state=running", "--format",
-                "{{.Image}} {{.CurrentState}}")
-    return [tuple(line.split(" ", 1)) for line in out.splitlines()]
+    """(revision token, state) of the app's tasks that are desired running."""
+    ids = swarm("service", "ps", "flaky_app", "--filter", "desired-state=running", "-q", "--no-trunc").split()
+    if not ids:
+        return []
+    tasks = json.loads(swarm("inspect", "--type", "task", *ids))
+    return [(next((e.split("=", 1)[1] for e in task["Spec"]["ContainerSpec"].get("Env") or [] if e.startswith("TOKEN=")), ""),
+             task["Status"]["State"]) for task in tasks]
 
 
 def serves(revision):
@@ -94,7 +97,7 @@ def serves(revision):
         tasks = app_tasks()
         up = {lb: sorted(n for n, st in haproxy_servers(lb).get(f"be_flaky_app_{PORT}", {}).items() if st == "UP")
               for lb in ("lb1", "lb2")}
-        ok = (len(tasks) == 2 and all(i.split("@")[0] == image(revision) and s.startswith("Running") for i, s in tasks)
+        ok = (len(tasks) == 2 and all(t == token(revision) and state == "running" for t, state in tasks)
               and all(len(servers) == 2 for servers in up.values()))
         return ok, {"tasks": tasks, "up": up}
     return check
@@ -131,9 +134,8 @@ def flaky(tmp_path_factory):
         role_play(tmp_path, [{"name": "flaky", "state": "absent"}], "cleanup")
         render_backends(tmp_path)
         for node in MANAGERS + WORKERS:
-            docker_exec(node, "docker", "image", "rm", *[image(r) for r in REVISIONS])
-        subprocess.run(["docker", "image", "rm", *[image(r) for r in REVISIONS]], capture_output=True, timeout=120,
-                       check=False)
+            docker_exec(node, "docker", "image", "rm", IMAGE)
+        subprocess.run(["docker", "image", "rm", IMAGE], capture_output=True, timeout=120, check=False)
 
 
 def test_the_window_follows_the_health_check_of_the_image(flaky):
@@ -159,7 +161,7 @@ def test_a_revision_that_dies_after_its_warm_up_is_rolled_back(flaky, revision):
     assert "flaky_app" in said and "exit code 137" in said, output(result)
     assert any(f" on {node}" in said for node in MANAGERS + WORKERS), output(result)
     # What the health check printed, read on the failing task's node.
-    assert f"flaky-token-{revision}: unhealthy" in said, output(result)
+    assert f"{token(revision)}: unhealthy" in said, output(result)
     figures = load.figures()
     print(f"revision '{revision}' (health turns bad {REVISIONS[revision][1]}s after healthy, window {WINDOW}s): "
           f"{figures}")
