@@ -1,0 +1,103 @@
+# Copyright (c) 2026 swarmops.ha contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module util is PRIVATE to the swarmops.ha collection: it is not a public
+# API, and it may change or disappear without notice in any release.
+
+"""Whether the engine's Debian packages already are as the docker_engine role wants them.
+
+A rerun that would change nothing should not ask apt: each apt call (refresh
+the lists, ask for a package, install, hold) costs seconds per host, and the
+answer is in dpkg's own database.  The role reads it once per host with
+
+    dpkg-query --show --showformat='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' <packages>
+
+(a package dpkg never heard of prints nothing), plus whether a ``docker`` command
+exists, and this decides which apt steps can be left out.  Anything it can not
+read as settled sends the run down the full path, where apt stays the judge:
+the shortcut can skip work, never change what is done.  Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import SwarmOpsError
+
+
+def parse_dpkg(text: str) -> dict:
+    """{package: {selection, installed, version}} from dpkg-query's lines (Package, db:Status-Abbrev, Version)."""
+    if not isinstance(text, str):
+        raise SwarmOpsError(f"the dpkg-query output must be a string, got {type(text).__name__}")
+    seen = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3:
+            raise SwarmOpsError(f"unexpected dpkg-query line (want package, status and version, tab-separated): {line!r}")
+        package, status, version = (f.strip() for f in fields)
+        # db:Status-Abbrev: the wanted selection (u, i, h, r, p), then the status (n, i, c, u, f, h, W, t).
+        seen[package.split(":", 1)[0]] = {"selection": status[:1], "installed": status[1:2] == "i",
+                                          "version": version}
+    return seen
+
+
+def packages_settled(dpkg: str, packages, pinned, version: str = "", hold: bool = False, cli_command: bool = True,
+                     cli_package: str = "docker-cli") -> dict:
+    """Which apt steps a run needs, from what dpkg says of the packages.
+
+    packages: every package the role installs (the engine's, the SDK's); pinned: those held and pinned to
+    ``version`` (when it is set); cli_command: whether a ``docker`` command exists (Debian 13 ships it in
+    docker-cli, apart from the engine; when the command is missing, only the package lists can say whether
+    that package exists, so the run asks them).
+
+    Returns {install: apt must install or change a package, hold: a pinned package's selection is not the one
+    wanted, why: what is not settled ('' when nothing is)}.
+    """
+    for name, value in (("packages", packages), ("pinned", pinned)):
+        if not isinstance(value, (list, tuple)) or not all(isinstance(p, str) and p for p in value):
+            raise SwarmOpsError(f"{name} must be a list of package names, got {value!r}")
+    if not isinstance(version, str):
+        raise SwarmOpsError(f"version must be a string, got {version!r}")
+    seen = parse_dpkg(dpkg)
+    why = []
+    for package in packages:
+        state = seen.get(package)
+        if state is None or not state["installed"]:
+            why.append(f"{package} is not installed")
+        elif version and package in pinned and state["version"] != version:
+            why.append(f"{package} is at {state['version']}, not the pinned {version}")
+    cli = seen.get(cli_package)
+    if not cli_command and not (cli and cli["installed"]):
+        why.append(f"no docker command ({cli_package} may be needed)")
+    install = bool(why)
+    selection = "h" if hold else "i"
+    unheld = [p for p in pinned if p in seen and seen[p]["selection"] != selection]
+    if unheld:
+        why.append(f"{', '.join(unheld)} {'not' if hold else 'still'} held")
+    return {"install": install, "hold": bool(unheld), "why": "; ".join(why)}
+
+
+def as_bool(value, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
+        return value.lower() in ("true", "yes", "1")
+    raise SwarmOpsError(f"{name} must be a boolean, got {value!r}")
+
+
+def settled_from_results(query: Mapping, packages, pinned, version="", hold=False) -> dict:
+    """packages_settled from the registered result of the role's one query (dpkg-query, then the docker command)."""
+    if not isinstance(query, Mapping):
+        raise SwarmOpsError(f"the input must be the registered result of the package query, got {type(query).__name__}")
+    if query.get("skipped") or "stdout" not in query:
+        return {"install": True, "hold": True, "why": "the packages were not read"}
+    text = query["stdout"]
+    marker = "\ndocker-command\t"
+    head, _, tail = ("\n" + text).rpartition(marker)
+    if not _:
+        return {"install": True, "hold": True, "why": "the package query said nothing of the docker command"}
+    return packages_settled(head, packages, pinned, version or "", as_bool(hold, "hold"),
+                            cli_command=bool(tail.strip()))
