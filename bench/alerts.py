@@ -20,7 +20,7 @@ For each it prints the seconds from the kill to the SwarmNodeDown notification
 duplicates received (the same notification again within a minute). The lab is
 removed at the end, also on failure.
 
-    .venv/bin/python bench/alerts.py [--events abc]
+    .venv/bin/python bench/alerts.py [--events abc] [--keep-lab]
 """
 
 from __future__ import annotations
@@ -131,7 +131,10 @@ def print_table():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--events", default="abc", help="the events to run, of a b c (default all)")
-    events = set(parser.parse_args().events)
+    parser.add_argument("--keep-lab", action="store_true",
+                        help="leave the bench lab up at the end, to look at it (make lab-down LAB_ARGS=... removes it)")
+    args = parser.parse_args()
+    events = set(args.events)
     with tempfile.TemporaryDirectory() as tmp:
         inventory = Path(tmp) / "hosts.yml"
         try:
@@ -190,7 +193,13 @@ def main():
                                  target, wanted_below=False)
         finally:
             print_table()
-            benchlab.lab("down", inventory, lab_lbs=2, lab_forward_base=0)
+            if args.keep_lab:
+                kept = Path(tempfile.gettempdir()) / f"{LAB}-hosts.yml"
+                kept.write_text(inventory.read_text())
+                print(f"the lab is left up; its inventory: {kept}; remove it with: ansible-playbook "
+                      f"playbooks/lab_down.yml -e lab_name={LAB} -e lab_inventory_file=/dev/null/none", flush=True)
+            else:
+                benchlab.lab("down", inventory, lab_lbs=2, lab_forward_base=0)
 
 
 if __name__ == "__main__":
