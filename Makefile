@@ -27,7 +27,7 @@ help:
 	@echo "on demand:"
 	@echo "make sanity-cores     sanity and ansible-doc on ansible-core $(SANITY_CORES)"
 	@echo "make newest-unpinned  lint and unit tests on the newest ansible release, not the pinned one"
-	@echo "make bench-NAME       the benchmark bench/NAME.py on a lab of its own (converge, images, deploy, failover, alerts)"
+	@echo "make bench-NAME       the benchmark bench/NAME.py (converge, images, deploy, failover, alerts: each on a lab of its own; planners: no lab)"
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +93,10 @@ newest-unpinned: venv
 	$(UNPINNED_VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 # On demand: a benchmark of bench/ (each makes and removes a lab of its own).
+# bench-planners times the pure planners on generated swarm data: no lab.
+bench-planners: venv
+	$(BIN)/python bench/planners.py $(BENCH_ARGS)
+
 bench-%: venv engine ssh-client
 	$(BIN)/python bench/$*.py $(BENCH_ARGS)
 
