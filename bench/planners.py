@@ -155,7 +155,7 @@ def host_view(node, leader):
 
 def best(function, repeat):
     times = []
-    for _ in range(repeat):
+    for _run in range(repeat):
         started = time.perf_counter()
         result = function()
         times.append(time.perf_counter() - started)

@@ -96,8 +96,8 @@ def settled_from_results(query: Mapping, packages, pinned, version="", hold=Fals
         return {"install": True, "hold": True, "why": "the packages were not read"}
     text = query["stdout"]
     marker = "\ndocker-command\t"
-    head, _, tail = ("\n" + text).rpartition(marker)
-    if not _:
+    head, found, tail = ("\n" + text).rpartition(marker)
+    if not found:
         return {"install": True, "hold": True, "why": "the package query said nothing of the docker command"}
     return packages_settled(head, packages, pinned, version or "", as_bool(hold, "hold"),
                             cli_command=bool(tail.strip()))

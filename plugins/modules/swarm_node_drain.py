@@ -15,7 +15,8 @@ description:
     C(node.id!=<node>) applied as an update with order C(start-first) and parallelism 1, and waits until every one
     of them is converged and healthy (the gate of M(swarmops.ha.swarm_wait)), so every replacement is healthy before
     the task it replaces stops. The services move together because the plan places all their tasks together and no
-    service waits for another; each service still replaces one task at a time. Then it sets the node to C(drain) (only global tasks are left to stop), waits until the node runs no task,
+    service waits for another; each service still replaces one task at a time. Then it sets the node to C(drain)
+    (only global tasks are left to stop), waits until the node runs no task,
     and removes the temporary constraints. Swarm does not restart a task because of a placement change its node still
     satisfies, so nothing moves back.
   - Before it changes anything it checks that the other active nodes can hold every moved task under the service's
