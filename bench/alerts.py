@@ -140,7 +140,11 @@ def main():
         try:
             benchlab.lab("down", inventory, lab_lbs=2, lab_forward_base=0)
             benchlab.lab("up", inventory, lab_lbs=2, lab_forward_base=0)
-            settings = Path(tmp) / "settings.json"
+            # Beside the inventory (group_vars), not as extra vars: an extra var swarm_stacks would also be the
+            # monitoring role's, which hands its own stack to swarm_stacks under that name, and the monitoring
+            # stack would not be deployed.
+            settings = Path(tmp) / "group_vars" / "all.yml"
+            settings.parent.mkdir()
             settings.write_text(json.dumps({
                 **benchlab.demo_settings(),
                 "docker_engine_metrics_addr": "{{ swarm_advertise_addr }}:9323",
@@ -149,7 +153,7 @@ def main():
                 "monitoring_base_image": "swarmops/lab-node:bookworm-3",
                 "monitoring_group_interval": "10s",
             }))
-            inv = ["-i", str(inventory), "-e", f"@{settings}"]
+            inv = ["-i", str(inventory)]
             deploy(inv)
             heartbeat = docker("manager1", "info", "--format", "{{.Swarm.Cluster.Spec.Dispatcher.HeartbeatPeriod}}")
             print(f"lab ready; dispatcher heartbeat {heartbeat.strip()}", flush=True)
