@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.swarmops.ha.plugins.module_utils._engine_packages import settled_from_results
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import SwarmOpsError
@@ -14,6 +15,10 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import 
 
 def swarm_engine_packages(query, packages, pinned, version="", hold=False):
     """{install, hold, why}: whether apt must install or hold anything, from the role's one package query."""
+    try:
+        hold = boolean(hold, strict=True)
+    except TypeError as exc:
+        raise AnsibleFilterError(f"swarm_engine_packages: hold must be a boolean, got {hold!r}") from exc
     try:
         return settled_from_results(query, packages, pinned, version, hold)
     except SwarmOpsError as exc:

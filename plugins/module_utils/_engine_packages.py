@@ -61,6 +61,8 @@ def packages_settled(dpkg: str, packages, pinned, version: str = "", hold: bool 
             raise SwarmOpsError(f"{name} must be a list of package names, got {value!r}")
     if not isinstance(version, str):
         raise SwarmOpsError(f"version must be a string, got {version!r}")
+    if not isinstance(hold, bool):
+        raise SwarmOpsError(f"hold must be a boolean, got {hold!r}")
     seen = parse_dpkg(dpkg)
     why = []
     for package in packages:
@@ -80,14 +82,6 @@ def packages_settled(dpkg: str, packages, pinned, version: str = "", hold: bool 
     return {"install": install, "hold": bool(unheld), "why": "; ".join(why)}
 
 
-def as_bool(value, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
-        return value.lower() in ("true", "yes", "1")
-    raise SwarmOpsError(f"{name} must be a boolean, got {value!r}")
-
-
 def settled_from_results(query: Mapping, packages, pinned, version="", hold=False) -> dict:
     """packages_settled from the registered result of the role's one query (dpkg-query, then the docker command)."""
     if not isinstance(query, Mapping):
@@ -99,5 +93,5 @@ def settled_from_results(query: Mapping, packages, pinned, version="", hold=Fals
     head, found, tail = ("\n" + text).rpartition(marker)
     if not found:
         return {"install": True, "hold": True, "why": "the package query said nothing of the docker command"}
-    return packages_settled(head, packages, pinned, version or "", as_bool(hold, "hold"),
+    return packages_settled(head, packages, pinned, version or "", hold,
                             cli_command=bool(tail.strip()))

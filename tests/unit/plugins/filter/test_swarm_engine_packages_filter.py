@@ -22,3 +22,10 @@ def test_a_settled_host_needs_no_apt_step():
 def test_bad_input_is_a_filter_error():
     with pytest.raises(AnsibleFilterError, match="^swarm_engine_packages: the input must be the registered result"):
         FILTER("docker.io", ["docker.io"], ["docker.io"])
+
+
+def test_the_hold_setting_is_read_as_ansible_reads_a_boolean():
+    query = {"stdout": "docker.io\thi \t1.0\ndocker-command\t/usr/bin/docker", "rc": 0}
+    assert FILTER(query, ["docker.io"], ["docker.io"], "1.0", "yes")["hold"] is False
+    with pytest.raises(AnsibleFilterError, match="^swarm_engine_packages: hold must be a boolean, got 'maybe'"):
+        FILTER(query, ["docker.io"], ["docker.io"], "1.0", "maybe")

@@ -95,5 +95,4 @@ def test_bad_arguments_are_refused(args, words):
 
 def test_the_hold_setting_must_be_a_boolean():
     with pytest.raises(SwarmOpsError, match="hold must be a boolean"):
-        settled_from_results(query(SETTLED), PACKAGES, PINNED, hold="maybe")
-    assert settled_from_results(query(SETTLED.replace("ii ", "hi ", 1)), PACKAGES, PINNED, hold="yes")["hold"] is False
+        settled_from_results(query(SETTLED), PACKAGES, PINNED, hold="yes")
