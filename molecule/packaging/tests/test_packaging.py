@@ -336,9 +336,12 @@ def test_an_awx_project_with_the_artifact_runs_through_ansible_runner_and_change
     for key, value in job_env.items():
         monkeypatch.setenv(key, value)
     envvars = {"ANSIBLE_COLLECTIONS_PATH": f"{requirements}{os.pathsep}{site_packages}"}
+    # The stacks as a job template's extra variables (env/extravars, passed as -e), which outrank every
+    # variable of a role: the monitoring role's own stack must still be the one its play deploys.
+    extravars = {"swarm_stacks": GROUP_VARS["all"]["swarm_stacks"]}
     before = service_versions()
     runner = ansible_runner.run(private_data_dir=str(job), playbook="site.yml", inventory=str(inventory),
-                                envvars=envvars, quiet=True, timeout=TIMEOUT_PLAYBOOK)
+                                envvars=envvars, extravars=extravars, quiet=True, timeout=TIMEOUT_PLAYBOOK)
     stdout = runner.stdout.read()
     assert (runner.status, runner.rc) == ("successful", 0), stdout[-6000:]
     stats = runner.stats
@@ -354,8 +357,8 @@ def test_an_awx_project_with_the_artifact_runs_through_ansible_runner_and_change
     assert not elsewhere, f"tasks that did not come from the installed artifact: {elsewhere}"
     deployed = [e["event_data"]["res"] for e in events
                 if e["event"] == "runner_on_ok" and e["event_data"].get("task") == DEPLOY_TASK.split(" : ", 1)[1]]
-    # Once for the inventory's stacks, once for the monitoring stack (the monitoring role deploys through
-    # the same role): each stack once, none changed.
+    # Once for the stacks of the extra variables, once for the monitoring stack (the monitoring role deploys
+    # through the same role, and the extra swarm_stacks must not replace its stack): each stack once, none changed.
     assert len(deployed) == 2, f"the deploy task ran {len(deployed)} times"
     assert [r["item"]["name"] for d in deployed for r in d["results"]] == STACKS + ["monitoring"], deployed
     assert not any(d["changed"] for d in deployed), deployed
