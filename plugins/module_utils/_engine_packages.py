@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ansible_collections.swarmops.ha.plugins.module_utils._host_read import read_text, split_host_read, unit_needs_step
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import SwarmOpsError
 
 
@@ -88,20 +89,6 @@ HOST_KEYS = ("dockerd", "daemon-json", "service")
 CONFIG_OWNERSHIP = "root:root:644"
 
 
-def split_host_read(text: str) -> tuple[dict, str]:
-    """({key: value} of the HOST_KEYS lines, the other lines) from the output of the role's one read of a host."""
-    if not isinstance(text, str):
-        raise SwarmOpsError(f"the host read must be a string, got {type(text).__name__}")
-    fields, rest = {}, []
-    for line in text.splitlines():
-        key, tab, value = line.partition("\t")
-        if tab and key in HOST_KEYS:
-            fields[key] = value.strip()
-        else:
-            rest.append(line)
-    return fields, "\n".join(rest)
-
-
 def host_steps(query: Mapping, config_sha1: str, service_enabled: bool) -> dict:
     """Which of the role's steps on the engine's configuration and service a run needs, from its one read of the host.
 
@@ -115,27 +102,25 @@ def host_steps(query: Mapping, config_sha1: str, service_enabled: bool) -> dict:
     the read does not show as settled (a read that did not run, a line missing) takes the role's steps, which
     judge for themselves: the answer can leave steps out, never change what they do.
     """
-    if not isinstance(query, Mapping):
-        raise SwarmOpsError(f"the input must be the registered result of the host read, got {type(query).__name__}")
+    text = read_text(query)
     if not isinstance(config_sha1, str) or not config_sha1:
         raise SwarmOpsError(f"config_sha1 must be the SHA-1 of the rendered daemon.json, got {config_sha1!r}")
     if not isinstance(service_enabled, bool):
         raise SwarmOpsError(f"service_enabled must be a boolean, got {service_enabled!r}")
-    if query.get("skipped") or not isinstance(query.get("stdout"), str):
+    if text is None:
         return {"installed": False, "config": True, "service": True, "why": "the host was not read"}
-    fields, _dpkg = split_host_read(query["stdout"])
+    fields = split_host_read(text, HOST_KEYS)[0]
     why = []
     config = fields.get("daemon-json", "").split()
     if not config:
         why.append("no daemon.json")
     elif config[:2] != [CONFIG_OWNERSHIP, config_sha1]:
         why.append("daemon.json differs" if config[0] == CONFIG_OWNERSHIP else f"daemon.json is {config[0]}")
-    unit = fields.get("service", "").split()
-    wanted = ["enabled" if service_enabled else "disabled", "active"]
-    if unit != wanted:
-        why.append(f"the docker unit is {' '.join(unit) or 'unknown'}, not {' '.join(wanted)}")
+    unit = unit_needs_step(fields.get("service", ""), service_enabled)
+    if unit:
+        why.append(f"the docker unit {unit}")
     return {"installed": bool(fields.get("dockerd")), "config": bool(config[:2] != [CONFIG_OWNERSHIP, config_sha1]),
-            "service": unit != wanted, "why": "; ".join(why)}
+            "service": bool(unit), "why": "; ".join(why)}
 
 
 def settled_from_results(query: Mapping, packages, pinned, version="", hold=False) -> dict:
@@ -145,7 +130,7 @@ def settled_from_results(query: Mapping, packages, pinned, version="", hold=Fals
         raise SwarmOpsError(f"the input must be the registered result of the package query, got {type(query).__name__}")
     if query.get("skipped") or not isinstance(query.get("stdout"), str):
         return {"install": True, "hold": True, "why": "the packages were not read"}
-    text = split_host_read(query["stdout"])[1]
+    text = split_host_read(query["stdout"], HOST_KEYS)[1]
     marker = "\ndocker-command\t"
     head, found, tail = ("\n" + text).rpartition(marker)
     if not found:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.swarmops.ha.plugins.module_utils._engine_packages import (
+    HOST_KEYS,
     host_steps,
     settled_from_results,
-    split_host_read,
 )
+from ansible_collections.swarmops.ha.plugins.module_utils._host_read import split_host_read
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import SwarmOpsError
 
 SHA1 = "ac4e005d82efed59005adf0cbbc9e6857a1f0f02"
@@ -31,7 +32,7 @@ def test_a_settled_host_needs_no_step():
 
 
 def test_the_read_is_split_into_its_own_lines_and_dpkgs():
-    fields, rest = split_host_read(read()["stdout"])
+    fields, rest = split_host_read(read()["stdout"], HOST_KEYS)
     assert fields == {"dockerd": "Docker version 20.10.24+dfsg1, build 297e128",
                       "daemon-json": f"root:root:644 {SHA1}  /etc/docker/daemon.json", "service": "enabled active"}
     assert rest == DPKG + "docker-command\t/usr/bin/docker"
@@ -97,4 +98,4 @@ def test_bad_arguments_are_refused(args, words):
 
 def test_the_read_must_be_text():
     with pytest.raises(SwarmOpsError, match="the host read must be a string"):
-        split_host_read(None)
+        split_host_read(None, HOST_KEYS)
