@@ -128,6 +128,23 @@ def test_a_pinned_and_held_engine_changes_nothing_on_a_rerun(tmp_path):
     assert host.check_output(status).startswith("install ")
 
 
+def test_a_settled_rerun_still_finds_a_disabled_engine_unit(tmp_path):
+    """The role's one read of the host lets a settled rerun skip its service step; drift made by hand does not."""
+    host = RUNNER.get_host("worker2")
+    with host.sudo():
+        host.run_expect([0], "systemctl disable docker")
+    try:
+        assert host.run("systemctl is-enabled docker").stdout.strip() == "disabled"
+        fixed = run_engine_role(tmp_path, "worker2")
+        assert "TASK [swarmops.ha.docker_engine : Enable and start the engine]" in fixed.stdout
+        assert changed_on(fixed, "worker2") == 1, fixed.stdout[-4000:]
+        assert host.run("systemctl is-enabled docker").stdout.strip() == "enabled"
+        assert changed_on(run_engine_role(tmp_path, "worker2"), "worker2") == 0
+    finally:
+        with host.sudo():
+            host.run("systemctl enable docker")
+
+
 def test_without_become_the_first_play_names_every_host_and_changes_nothing():
     """-e ansible_become=false as the unprivileged user: refused before any change, each host named."""
     env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
