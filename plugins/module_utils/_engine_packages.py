@@ -112,25 +112,25 @@ def host_steps(query: Mapping, config_sha1: str, service_enabled: bool) -> dict:
     fields = split_host_read(text, HOST_KEYS)[0]
     why = []
     config = fields.get("daemon-json", "").split()
+    config_needed = config[:2] != [CONFIG_OWNERSHIP, config_sha1]
     if not config:
         why.append("no daemon.json")
-    elif config[:2] != [CONFIG_OWNERSHIP, config_sha1]:
+    elif config_needed:
         why.append("daemon.json differs" if config[0] == CONFIG_OWNERSHIP else f"daemon.json is {config[0]}")
     unit = unit_needs_step(fields.get("service", ""), service_enabled)
     if unit:
         why.append(f"the docker unit {unit}")
-    return {"installed": bool(fields.get("dockerd")), "config": bool(config[:2] != [CONFIG_OWNERSHIP, config_sha1]),
-            "service": bool(unit), "why": "; ".join(why)}
+    return {"installed": bool(fields.get("dockerd")), "config": config_needed, "service": bool(unit),
+            "why": "; ".join(why)}
 
 
 def settled_from_results(query: Mapping, packages, pinned, version="", hold=False) -> dict:
     """packages_settled from the registered result of the role's one read of the host (dpkg-query, then the
     docker command; split_host_read's other lines are left out)."""
-    if not isinstance(query, Mapping):
-        raise SwarmOpsError(f"the input must be the registered result of the package query, got {type(query).__name__}")
-    if query.get("skipped") or not isinstance(query.get("stdout"), str):
+    text = read_text(query)
+    if text is None:
         return {"install": True, "hold": True, "why": "the packages were not read"}
-    text = split_host_read(query["stdout"], HOST_KEYS)[1]
+    text = split_host_read(text, HOST_KEYS)[1]
     marker = "\ndocker-command\t"
     head, found, tail = ("\n" + text).rpartition(marker)
     if not found:

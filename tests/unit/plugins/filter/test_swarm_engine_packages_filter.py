@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.swarmops.ha.plugins.filter.swarm_engine_packages import FilterModule
+from ansible_collections.swarmops.ha.plugins.filter.swarm_host_read import FilterModule
 
 FILTER = FilterModule().filters()["swarm_engine_packages"]
 
