@@ -95,15 +95,23 @@ def health_windows(client, services, explicit=None):
     return result
 
 
-def wait_for_services(client, params, stack=None, names=None, **options):
+def wait_for_services(client, params, stack=None, names=None, seen=None, **options):
     """Poll the services until converged, failed or out of time, with the modules' wait options.
 
     ``params`` holds ``wait_timeout``, ``poll_interval`` and ``min_healthy_time``
-    (None: from each service's health check); ``options`` go to
-    wait_for_convergence (stop_on_failure, accept_rollback, attempt_since).
+    (None: from each service's health check); ``seen``, when given, is called
+    with each state read (services, tasks, nodes) before it is judged;
+    ``options`` go to wait_for_convergence (stop_on_failure, accept_rollback,
+    attempt_since).
     """
+    def read():
+        state = read_state(client, stack=stack, names=names)
+        if seen is not None:
+            seen(*state)
+        return state
+
     return wait_for_convergence(
-        read=lambda: read_state(client, stack=stack, names=names),
+        read=read,
         timeout=params["wait_timeout"],
         poll_interval=params["poll_interval"],
         min_healthy_time=healthy_times(client, params["min_healthy_time"]),

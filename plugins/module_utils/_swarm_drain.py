@@ -23,7 +23,14 @@ from __future__ import annotations
 import copy
 import json
 
-from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import eligible_nodes, service_mode
+from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import (
+    PENDING_STATES,
+    eligible_nodes,
+    evaluate_service,
+    parse_timestamp,
+    service_mode,
+    update_state,
+)
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import (
     SwarmOpsError,
     node_availability,
@@ -38,6 +45,8 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import 
 # even after an interrupted run.
 EXCLUDED_LABEL = "io.swarmops.drain.excluded-nodes"
 SAVED_LABEL = "io.swarmops.drain.saved"
+# A service label bumped to restart a move's update that waits on a node that went down (stalled_moves).
+NUDGE_LABEL = "io.swarmops.drain.nudge"
 # The update settings of a move: a replacement starts, and is healthy, before
 # its old task stops.
 MOVE_UPDATE_CONFIG = {"Parallelism": 1, "Order": "start-first", "FailureAction": "pause"}
@@ -355,6 +364,48 @@ def spec_forced(spec: dict, monitor: float | None = None) -> dict:
     return new
 
 
+def stalled_moves(services: list[dict], tasks: list[dict], nodes: list[dict], now: float) -> dict[str, str]:
+    """The moves that wait on a node that went down, and may be restarted: {service ID: the task waited on}.
+
+    Swarm's updater waits, with no time limit, for the replacement it started to
+    run. One placed on a node that went down before it ran never does (the
+    node can not report it), and the update stays ``updating`` until that node
+    comes back, with the task it replaces still running: the gate would wait
+    out its timeout. Swarm has meanwhile started the slot's task elsewhere (it
+    restarts the tasks of a node that is down). Once the service has its
+    replica count healthy on nodes that are up, on its current spec, nothing is
+    lost when the update starts again (spec_nudged): the new update takes the
+    tasks that run and stops the replaced one. A node only ``unknown`` (a new
+    leader has not heard from it yet) is not down.
+    """
+    down = {n.get("ID") for n in nodes if node_state(n) == "down"}
+    stalled = {}
+    for service in services:
+        if update_state(service) != "updating":
+            continue
+        started = parse_timestamp((service.get("UpdateStatus") or {}).get("StartedAt"))
+        waited = [
+            t for t in tasks
+            if t.get("ServiceID") == service.get("ID") and t.get("NodeID") in down
+            and ((t.get("Status") or {}).get("State") or "").lower() in PENDING_STATES
+            and (started is None or (parse_timestamp(t.get("CreatedAt")) or 0.0) >= started - 1)
+        ]
+        if not waited:
+            continue
+        judged = evaluate_service(service, tasks, nodes, now)
+        if judged["replicas_running"] >= judged["replicas_wanted"]:
+            stalled[service["ID"]] = waited[0]["ID"]
+    return stalled
+
+
+def spec_nudged(spec: dict) -> dict:
+    """The spec with NUDGE_LABEL bumped: a new spec version, so Swarm starts the update again, and no task changes."""
+    new = copy.deepcopy(spec)
+    labels = new.setdefault("Labels", {})
+    labels[NUDGE_LABEL] = str(int(labels.get(NUDGE_LABEL) or 0) + 1)
+    return new
+
+
 def spec_restored(spec: dict, node_id: str | None = None) -> dict | None:
     """The spec without the exclusion of node_id (or of every node), or None when nothing is temporary.
 
@@ -378,6 +429,7 @@ def spec_restored(spec: dict, node_id: str | None = None) -> dict | None:
         labels[EXCLUDED_LABEL] = ",".join(kept)
         return new
     labels.pop(EXCLUDED_LABEL, None)
+    labels.pop(NUDGE_LABEL, None)
     saved = _saved(new)
     labels.pop(SAVED_LABEL, None)
     if saved is not None:

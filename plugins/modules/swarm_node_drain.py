@@ -32,6 +32,11 @@ description:
     on health together.
   - If a move fails, the module puts back the services it had moved so far (the node stays active) and fails with
     the diagnosis.
+  - Swarm waits, with no time limit, for a replacement it started to run. When the node a replacement went to goes
+    down before it ran, the update would wait until that node is back, though Swarm has meanwhile started the task
+    elsewhere. Once such a service again has every replica healthy on nodes that are up, the module starts its update
+    again (a new value of the service label C(io.swarmops.drain.nudge), no change to its tasks), so the move ends
+    without the lost node (RV(restarted)).
 author: swarmops.ha contributors (@swarmops)
 extends_documentation_fragment:
   - swarmops.ha.docker_api
@@ -134,6 +139,11 @@ moved:
   returned: success
   type: list
   elements: str
+restarted:
+  description: Services whose move waited on a node that went down, and whose update was started again.
+  returned: success
+  type: list
+  elements: str
 rebalanced:
   description: Services whose tasks were spread again.
   returned: success
@@ -172,7 +182,9 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_drain import (
     plan_rebalance,
     spec_excluding,
     spec_forced,
+    spec_nudged,
     spec_restored,
+    stalled_moves,
     tasks_on,
 )
 
@@ -182,6 +194,7 @@ class NodeDrain:
         self.client = client
         self.params = client.module.params
         self.started = time.monotonic()
+        self.nudged = {}  # the task a restarted update waited on: the service's name
 
     # Reads and writes ------------------------------------------------------------
     def service(self, service_id):
@@ -204,12 +217,20 @@ class NodeDrain:
         spec = dict(node["Spec"], Availability=availability)
         self.client.post_json("/nodes/{0}/update", node_id, data=spec, params={"version": node["Version"]["Index"]})
 
-    def gate(self, service_ids, what):
+    def gate(self, service_ids, what, seen=None):
         result = wait_for_services(self.client, self.params, names=list(service_ids), stop_on_failure=True,
-                                   attempt_since=time.time())
+                                   attempt_since=time.time(), seen=seen)
         if not result.converged:
             text = diagnosis(result.evaluation)
             raise SwarmOpsError(f"{what}:\n{text}", diagnosis=text)
+
+    def unstall(self, services, tasks, nodes):
+        """Start again, once per task waited on, the update of a move that waits on a node that went down."""
+        names = {s["ID"]: s.get("Spec", {}).get("Name", s["ID"]) for s in services}
+        for service_id, task_id in stalled_moves(services, tasks, nodes, time.time()).items():
+            if task_id not in self.nudged:
+                self.nudged[task_id] = names[service_id]
+                self.update_service(service_id, spec_nudged)
 
     def poll(self, predicate, what):
         deadline = time.monotonic() + self.params["wait_timeout"]
@@ -243,8 +264,8 @@ class NodeDrain:
         target = find_node(nodes, self.params["node"])
         target_id, before = target["ID"], node_availability(target)
         leftovers = [s["ID"] for s in services if target_id in excluded_nodes(s)]
-        result = dict(node=plan["node"], node_id=target_id, plan=plan, summary=describe_drain(plan), moved=[], rebalanced=[],
-                      diff=dict(before=dict(availability=before), after=dict(availability="drain")))
+        result = dict(node=plan["node"], node_id=target_id, plan=plan, summary=describe_drain(plan), moved=[],
+                      restarted=[], rebalanced=[], diff=dict(before=dict(availability=before), after=dict(availability="drain")))
         if before == "drain" and not plan["moves"] and not tasks_on(target_id, tasks) and not leftovers:
             return dict(result, changed=False, availability="drain")
         if plan["problems"] and before != "drain":
@@ -270,7 +291,7 @@ class NodeDrain:
             try:
                 self.gate([m["service_id"] for m in moved],
                           f"Moving {names} off {plan['node']} failed; the services moved were put back and the "
-                          "node is still active")
+                          "node is still active", seen=self.unstall)
             except SwarmOpsError:
                 for done in moved:
                     self.update_service(done["service_id"], lambda spec: spec_restored(spec, target_id))
@@ -288,7 +309,8 @@ class NodeDrain:
             self.update_service(service_id, lambda spec: spec_restored(spec, target_id))
         if restored:
             self.gate(restored, "Services did not stay converged when the temporary constraints were removed")
-        return dict(result, changed=True, availability="drain", moved=[m["service"] for m in moved])
+        return dict(result, changed=True, availability="drain", moved=[m["service"] for m in moved],
+                    restarted=sorted(set(self.nudged.values())))
 
     # Active ------------------------------------------------------------------------
     def activate(self):
@@ -297,7 +319,7 @@ class NodeDrain:
         target_id, before = target["ID"], node_availability(target)
         leftovers = [s["ID"] for s in services if target_id in excluded_nodes(s)]
         changed = before != "active" or bool(leftovers)
-        result = dict(node=node_hostname(target), node_id=target_id, moved=[],
+        result = dict(node=node_hostname(target), node_id=target_id, moved=[], restarted=[],
                       rebalanced=[], availability="active",
                       diff=dict(before=dict(availability=before), after=dict(availability="active")))
         check = self.client.module.check_mode

@@ -227,6 +227,14 @@ class TestWaitForServices:
         assert {n: s["min_healthy_time"] for n, s in summary(result.evaluation).items()} == {
             "demo_agent": 85.0, "demo_web": 67.0}
 
+    def test_each_state_read_is_shown_to_seen_before_it_is_judged(self, monkeypatch):
+        client = FakeClient({"swarmops/demo-agent:2": {"Config": {"Healthcheck": AGENT_IMAGE_HEALTHCHECK}}})
+        shown = []
+        result = self.wait(monkeypatch, client, self.PARAMS, seen=lambda *state: shown.append(state))
+        assert result.converged and len(shown) == 1
+        services, tasks, nodes = shown[0]
+        assert sorted(s["Spec"]["Name"] for s in services) == ["demo_agent", "demo_web"] and tasks and nodes
+
     def test_watch_includes_the_detection_delay(self, monkeypatch):
         # 65s after web.1 started: past its 30s window and past 57s (window and checks without the stop grace), not
         # yet past its 67s watch (web.3 ran 70.8s, web.2 77.2s)

@@ -61,8 +61,10 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_drain import (
     scheduled_tasks,
     spec_excluding,
     spec_forced,
+    spec_nudged,
     spec_restored,
     spread,
+    stalled_moves,
     tasks_on,
 )
 
@@ -1163,3 +1165,59 @@ def test_a_new_leader_that_has_not_heard_from_the_nodes_yet_names_them():
     assert nodes_not_yet_known([node("worker1"), node("worker2", state="down")]) == []
     state = {"Status": {}}  # no state reported at all reads as unknown too
     assert nodes_not_yet_known([dict(node("worker3"), **state)]) == ["worker3"]
+
+
+# -- A move whose replacement went to a node that went down ----------------------------------------------------
+STARTED = "2026-11-27T04:10:00.000000000Z"
+AFTER = "2026-11-27T04:10:03.000000000Z"
+NOW = 1795752700.0  # later than every timestamp here
+
+
+def stalled_case(*, replacement_state="running", down_state="down", update="updating", stalled_state="starting",
+                 stalled_created=AFTER):
+    """web (2 replicas) moved off worker1: the replacement Swarm's update started went to worker2, which went
+    down before it ran; Swarm started that slot's task again on manager1."""
+    nodes = [node("manager1", role="manager"), node("worker1"), node("worker2", state=down_state), node("worker3")]
+    web = service("web", replicas=2)
+    old_template = copy.deepcopy(web["Spec"]["TaskTemplate"])
+    web["Spec"] = spec_excluding(web["Spec"], nodes[1]["ID"], 5)
+    web["UpdateStatus"] = {"State": update, "StartedAt": STARTED, "Message": "update in progress"}
+    replaced = task(web, nodes[1], spec=old_template)
+    kept = task(web, nodes[3])
+    stalled = dict(task(web, nodes[2], state=stalled_state, desired="shutdown"), CreatedAt=stalled_created)
+    again = task(web, nodes[0], state=replacement_state)
+    return [web], [replaced, kept, stalled, again], nodes, stalled
+
+
+def test_a_move_waiting_on_a_node_that_went_down_is_started_again_once_the_service_is_whole():
+    services, tasks, nodes, stalled = stalled_case()
+    assert stalled_moves(services, tasks, nodes, NOW) == {services[0]["ID"]: stalled["ID"]}
+
+
+@pytest.mark.parametrize("case", [
+    {"replacement_state": "starting"},  # Swarm's own replacement is not healthy yet: the replaced task still serves
+    {"down_state": "unknown"},  # a new leader has not heard from the node yet: not down
+    {"update": "completed"},
+    {"update": "paused"},
+    {"stalled_state": "running"},  # it ran: Swarm's update went on
+    {"stalled_created": "2026-11-27T04:09:00.000000000Z"},  # older than this update
+])
+def test_a_move_is_not_started_again_while_it_may_still_end_by_itself_or_would_lose_a_replica(case):
+    services, tasks, nodes, _stalled = stalled_case(**case)
+    assert stalled_moves(services, tasks, nodes, NOW) == {}
+
+
+def test_the_nudge_changes_the_spec_version_not_the_tasks_and_the_restore_drops_it():
+    services, tasks, nodes, _stalled = stalled_case()
+    spec = services[0]["Spec"]
+    once = spec_nudged(spec)
+    twice = spec_nudged(once)
+    assert once["Labels"][_swarm_drain.NUDGE_LABEL] == "1" and twice["Labels"][_swarm_drain.NUDGE_LABEL] == "2"
+    assert once["TaskTemplate"] == spec["TaskTemplate"] and _swarm_drain.NUDGE_LABEL not in spec["Labels"]
+    # No running task is dirty for it: the update started again replaces none of them.
+    nudged = dict(services[0], Spec=twice)
+    by_id = {n["ID"]: n for n in nodes}
+    assert all(task_runs_current_spec(t, nudged, by_id[t["NodeID"]]) == task_runs_current_spec(t, services[0], by_id[t["NodeID"]])
+               for t in tasks)
+    restored = spec_restored(twice, nodes[1]["ID"])
+    assert _swarm_drain.NUDGE_LABEL not in restored["Labels"] and EXCLUDED_LABEL not in restored["Labels"]

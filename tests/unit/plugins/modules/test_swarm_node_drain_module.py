@@ -155,3 +155,30 @@ def test_a_rebalance_replaces_every_service_to_spread_at_once_and_takes_each_for
     # Both forced before the one gate, then both put back.
     assert [p[1] for p in client.posted] == ["id-demo_web", "id-demo_api", "id-demo_web", "id-demo_api"]
     assert all("UpdateConfig" not in client.services[i]["Spec"] for i in ("id-demo_web", "id-demo_api"))
+
+
+def test_a_move_waiting_on_a_lost_node_is_started_again_once_per_task_waited_on(monkeypatch):
+    client = Client([service("demo_web"), service("demo_api")])
+    install(monkeypatch, client, [], ["demo_web", "demo_api"])
+    stalled = [{}, {"id-demo_web": "task-on-worker2"}, {"id-demo_web": "task-on-worker2"}, {}]
+    monkeypatch.setattr(swarm_node_drain, "stalled_moves", lambda *a: stalled.pop(0))
+    watched = []
+
+    def wait(*args, **kwargs):
+        watched.append(kwargs.get("seen") is not None)
+        if kwargs.get("seen") is not None:  # the moves' gate: it sees the swarm four times before it converges
+            for _poll in range(4):
+                kwargs["seen"](list(client.services.values()), [], [client.node])
+        return converged(True)
+
+    monkeypatch.setattr(swarm_node_drain, "wait_for_services", wait)
+    result = swarm_node_drain.NodeDrain(client).drain()
+    # Only the moves' gate looks for a stall (not the pre-flight gate, nor the one after the constraints go).
+    assert watched == [False, True, False]
+    nudges = [p for p in client.posted if p[0] == "/services/{0}/update"
+              and (p[2].get("Labels") or {}).get("io.swarmops.drain.nudge")]
+    assert [(p[1], p[2]["Labels"]["io.swarmops.drain.nudge"]) for p in nudges] == [("id-demo_web", "1")]
+    assert result["restarted"] == ["demo_web"] and result["moved"] == ["demo_web", "demo_api"]
+    # The restore drops the nudge with the exclusion.
+    assert "io.swarmops.drain.nudge" not in client.services["id-demo_web"]["Spec"]["Labels"]
+    assert client.excluded("id-demo_web") is None
