@@ -26,9 +26,9 @@ import json
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_convergence import (
     PENDING_STATES,
     eligible_nodes,
-    evaluate_service,
     parse_timestamp,
     service_mode,
+    task_runs_current_spec,
     update_state,
 )
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import (
@@ -364,36 +364,46 @@ def spec_forced(spec: dict, monitor: float | None = None) -> dict:
     return new
 
 
-def stalled_moves(services: list[dict], tasks: list[dict], nodes: list[dict], now: float) -> dict[str, str]:
-    """The moves that wait on a node that went down, and may be restarted: {service ID: the task waited on}.
+def stalled_moves(services: list[dict], tasks: list[dict], nodes: list[dict]) -> dict[str, str]:
+    """The updates that wait on a node that went down, and may be started again: {service ID: the task waited on}.
 
-    Swarm's updater waits, with no time limit, for the replacement it started to
-    run. One placed on a node that went down before it ran never does (the
+    Swarm's updater waits, with no time limit, for the replacement it started
+    to run. One placed on a node that went down before it ran never does (the
     node can not report it), and the update stays ``updating`` until that node
-    comes back, with the task it replaces still running: the gate would wait
-    out its timeout. Swarm has meanwhile started the slot's task elsewhere (it
-    restarts the tasks of a node that is down). Once the service has its
-    replica count healthy on nodes that are up, on its current spec, nothing is
-    lost when the update starts again (spec_nudged): the new update takes the
-    tasks that run and stops the replaced one. A node only ``unknown`` (a new
-    leader has not heard from it yet) is not down.
+    comes back, with the task it replaces still running: a gate would wait out
+    its timeout. Started again (spec_nudged), the update takes over the task
+    Swarm has meanwhile started in that slot elsewhere (it restarts the tasks
+    of a node that is down, unless the restart policy says not to: then the new
+    update starts one itself) and stops the replaced task at once, before the
+    next slots, which it replaces start-first as before. So it is started again
+    only when no task of the current spec meant to run on a node that is up is
+    still starting: each replacement already runs, healthy, before the task it
+    replaces stops. A node only ``unknown`` (a new leader has not heard from it
+    yet) is not down; Swarm restarts the tasks of a node only once it is down.
     """
-    down = {n.get("ID") for n in nodes if node_state(n) == "down"}
+    by_id = {n.get("ID"): n for n in nodes}
+    down = {node_id for node_id, n in by_id.items() if node_state(n) == "down"}
+
+    def state(task):
+        return ((task.get("Status") or {}).get("State") or "").lower()
+
     stalled = {}
     for service in services:
         if update_state(service) != "updating":
             continue
         started = parse_timestamp((service.get("UpdateStatus") or {}).get("StartedAt"))
+        own = [t for t in tasks if t.get("ServiceID") == service.get("ID")]
         waited = [
-            t for t in tasks
-            if t.get("ServiceID") == service.get("ID") and t.get("NodeID") in down
-            and ((t.get("Status") or {}).get("State") or "").lower() in PENDING_STATES
+            t for t in own
+            if t.get("NodeID") in down and state(t) in PENDING_STATES
             and (started is None or (parse_timestamp(t.get("CreatedAt")) or 0.0) >= started - 1)
         ]
-        if not waited:
-            continue
-        judged = evaluate_service(service, tasks, nodes, now)
-        if judged["replicas_running"] >= judged["replicas_wanted"]:
+        starting = [
+            t for t in own
+            if (t.get("DesiredState") or "").lower() in ("ready", "running") and state(t) in PENDING_STATES
+            and t.get("NodeID") not in down and task_runs_current_spec(t, service, by_id.get(t.get("NodeID")))
+        ]
+        if waited and not starting:
             stalled[service["ID"]] = waited[0]["ID"]
     return stalled
 

@@ -32,11 +32,11 @@ description:
     on health together.
   - If a move fails, the module puts back the services it had moved so far (the node stays active) and fails with
     the diagnosis.
-  - Swarm waits, with no time limit, for a replacement it started to run. When the node a replacement went to goes
-    down before it ran, the update would wait until that node is back, though Swarm has meanwhile started the task
-    elsewhere. Once such a service again has every replica healthy on nodes that are up, the module starts its update
-    again (a new value of the service label C(io.swarmops.drain.nudge), no change to its tasks), so the move ends
-    without the lost node (RV(restarted)).
+  - Swarm waits, with no time limit, for a replacement it started to run. When the node a replacement of a move or a
+    rebalance went to goes down before it ran, the update would wait until that node is back. Once no other task of
+    the service's current spec is still starting on a node that is up (the task Swarm starts again elsewhere runs,
+    healthy), the module starts the update again (a new value of the service label C(io.swarmops.drain.nudge), no
+    change to its tasks), so it goes on without the lost node (RV(restarted)).
 author: swarmops.ha contributors (@swarmops)
 extends_documentation_fragment:
   - swarmops.ha.docker_api
@@ -140,7 +140,7 @@ moved:
   type: list
   elements: str
 restarted:
-  description: Services whose move waited on a node that went down, and whose update was started again.
+  description: Services whose move or rebalance waited on a node that went down, and whose update was started again.
   returned: success
   type: list
   elements: str
@@ -225,12 +225,16 @@ class NodeDrain:
             raise SwarmOpsError(f"{what}:\n{text}", diagnosis=text)
 
     def unstall(self, services, tasks, nodes):
-        """Start again, once per task waited on, the update of a move that waits on a node that went down."""
+        """Start again, once per task waited on, an update of this run that waits on a node that went down."""
         names = {s["ID"]: s.get("Spec", {}).get("Name", s["ID"]) for s in services}
-        for service_id, task_id in stalled_moves(services, tasks, nodes, time.time()).items():
-            if task_id not in self.nudged:
-                self.nudged[task_id] = names[service_id]
+        for service_id, task_id in stalled_moves(services, tasks, nodes).items():
+            if task_id in self.nudged:
+                continue
+            try:
                 self.update_service(service_id, spec_nudged)
+            except (DockerException, RequestException):
+                continue  # the service changed meanwhile, or the manager did not answer: the next read tries again
+            self.nudged[task_id] = names[service_id]
 
     def poll(self, predicate, what):
         deadline = time.monotonic() + self.params["wait_timeout"]
@@ -355,12 +359,12 @@ class NodeDrain:
                 forced.append(item)
             if forced:
                 self.gate([item["service_id"] for item in forced],
-                          f"Rebalancing {', '.join(item['service'] for item in forced)} failed")
+                          f"Rebalancing {', '.join(item['service'] for item in forced)} failed", seen=self.unstall)
         finally:
             for item in forced:
                 self.update_service(item["service_id"], spec_restored)
         result["rebalanced"] = [item["service"] for item in forced]
-        return dict(result, changed=changed or bool(plan))
+        return dict(result, changed=changed or bool(plan), restarted=sorted(set(self.nudged.values())))
 
 
 def main():

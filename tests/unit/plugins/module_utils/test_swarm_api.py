@@ -227,7 +227,7 @@ class TestWaitForServices:
         assert {n: s["min_healthy_time"] for n, s in summary(result.evaluation).items()} == {
             "demo_agent": 85.0, "demo_web": 67.0}
 
-    def test_each_state_read_is_shown_to_seen_before_it_is_judged(self, monkeypatch):
+    def test_each_state_read_is_shown_to_seen(self, monkeypatch):
         client = FakeClient({"swarmops/demo-agent:2": {"Config": {"Healthcheck": AGENT_IMAGE_HEALTHCHECK}}})
         shown = []
         result = self.wait(monkeypatch, client, self.PARAMS, seen=lambda *state: shown.append(state))

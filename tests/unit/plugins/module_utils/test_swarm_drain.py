@@ -1170,7 +1170,6 @@ def test_a_new_leader_that_has_not_heard_from_the_nodes_yet_names_them():
 # -- A move whose replacement went to a node that went down ----------------------------------------------------
 STARTED = "2026-11-27T04:10:00.000000000Z"
 AFTER = "2026-11-27T04:10:03.000000000Z"
-NOW = 1795752700.0  # later than every timestamp here
 
 
 def stalled_case(*, replacement_state="running", down_state="down", update="updating", stalled_state="starting",
@@ -1189,13 +1188,31 @@ def stalled_case(*, replacement_state="running", down_state="down", update="upda
     return [web], [replaced, kept, stalled, again], nodes, stalled
 
 
-def test_a_move_waiting_on_a_node_that_went_down_is_started_again_once_the_service_is_whole():
+def test_a_move_waiting_on_a_node_that_went_down_is_started_again_once_the_tasks_started_elsewhere_run():
     services, tasks, nodes, stalled = stalled_case()
-    assert stalled_moves(services, tasks, nodes, NOW) == {services[0]["ID"]: stalled["ID"]}
+    assert stalled_moves(services, tasks, nodes) == {services[0]["ID"]: stalled["ID"]}
+
+
+def test_a_stalled_move_is_started_again_though_other_slots_still_wait_to_move():
+    """A second task of web on worker1 is still on the previous spec: the update started again moves it start-first."""
+    services, tasks, nodes, stalled = stalled_case()
+    old_template = tasks[0]["Spec"]
+    tasks.append(task(services[0], nodes[1], spec=old_template))
+    services[0]["Spec"]["Mode"]["Replicated"]["Replicas"] = 3
+    assert stalled_moves(services, tasks, nodes) == {services[0]["ID"]: stalled["ID"]}
+
+
+def test_a_stalled_move_of_a_service_swarm_does_not_restart_is_started_again():
+    """Restart policy none: Swarm starts no task in the lost slot; the update started again places one."""
+    services, tasks, nodes, stalled = stalled_case()
+    services[0]["Spec"]["TaskTemplate"]["RestartPolicy"]["Condition"] = "none"
+    tasks.pop()  # no task started again on manager1
+    assert stalled_moves(services, tasks, nodes) == {services[0]["ID"]: stalled["ID"]}
 
 
 @pytest.mark.parametrize("case", [
-    {"replacement_state": "starting"},  # Swarm's own replacement is not healthy yet: the replaced task still serves
+    # Swarm's own replacement is not healthy yet: started again, the update would stop the replaced task at once.
+    {"replacement_state": "starting"},
     {"down_state": "unknown"},  # a new leader has not heard from the node yet: not down
     {"update": "completed"},
     {"update": "paused"},
@@ -1204,7 +1221,7 @@ def test_a_move_waiting_on_a_node_that_went_down_is_started_again_once_the_servi
 ])
 def test_a_move_is_not_started_again_while_it_may_still_end_by_itself_or_would_lose_a_replica(case):
     services, tasks, nodes, _stalled = stalled_case(**case)
-    assert stalled_moves(services, tasks, nodes, NOW) == {}
+    assert stalled_moves(services, tasks, nodes) == {}
 
 
 def test_the_nudge_changes_the_spec_version_not_the_tasks_and_the_restore_drops_it():

@@ -182,3 +182,29 @@ def test_a_move_waiting_on_a_lost_node_is_started_again_once_per_task_waited_on(
     # The restore drops the nudge with the exclusion.
     assert "io.swarmops.drain.nudge" not in client.services["id-demo_web"]["Spec"]["Labels"]
     assert client.excluded("id-demo_web") is None
+
+
+def test_a_nudge_the_engine_refuses_is_tried_again_at_the_next_read(monkeypatch):
+    client = Client([service("demo_web")])
+    install(monkeypatch, client, [], ["demo_web"])
+    monkeypatch.setattr(swarm_node_drain, "stalled_moves", lambda *a: {"id-demo_web": "task-on-worker2"})
+    refusals = [swarm_node_drain.DockerException("update out of sequence")]
+    post = client.post_json
+
+    def refuse_once(path, *args, data=None, params=None):
+        if refusals and (data.get("Labels") or {}).get("io.swarmops.drain.nudge"):
+            raise refusals.pop()
+        post(path, *args, data=data, params=params)
+
+    client.post_json = refuse_once
+
+    def wait(*args, **kwargs):
+        if kwargs.get("seen") is not None:
+            for _poll in range(3):
+                kwargs["seen"](list(client.services.values()), [], [client.node])
+        return converged(True)
+
+    monkeypatch.setattr(swarm_node_drain, "wait_for_services", wait)
+    result = swarm_node_drain.NodeDrain(client).drain()
+    nudges = [p for p in client.posted if (p[2].get("Labels") or {}).get("io.swarmops.drain.nudge")]
+    assert len(nudges) == 1 and result["restarted"] == ["demo_web"]
