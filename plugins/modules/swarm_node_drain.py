@@ -226,6 +226,14 @@ class NodeDrain:
 
     def unstall(self, services, tasks, nodes):
         """Start again, once per task waited on, an update of this run that waits on a node that went down."""
+        self.unstall_services(services, tasks, nodes)
+
+    def unstall_moves(self, services, tasks, nodes):
+        """The same for a move an earlier run left going (a service with a temporary exclusion), and only that:
+        a run that went on through another manager after the one it worked through died in the middle of a move."""
+        self.unstall_services([s for s in services if excluded_nodes(s)], tasks, nodes)
+
+    def unstall_services(self, services, tasks, nodes):
         names = {s["ID"]: s.get("Spec", {}).get("Name", s["ID"]) for s in services}
         for service_id, task_id in stalled_moves(services, tasks, nodes).items():
             if task_id in self.nudged:
@@ -283,7 +291,7 @@ class NodeDrain:
         to_move = [m["service_id"] for m in plan["moves"]]
         if to_move and before != "drain":
             self.gate(to_move, f"Not draining {plan['node']}: services to move are not converged and healthy "
-                               "now; nothing was changed")
+                               "now; nothing was changed", seen=self.unstall_moves)
         # Every service moves at once, each by its own start-first update (one task at a time), and the gate
         # waits for all of them: the plan placed every moved task together, and no service waits for another.
         moved = [] if before == "drain" else plan["moves"]  # Already draining: Swarm is moving the rest itself.

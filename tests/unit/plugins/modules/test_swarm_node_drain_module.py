@@ -161,7 +161,8 @@ def test_a_move_waiting_on_a_lost_node_is_started_again_once_per_task_waited_on(
     client = Client([service("demo_web"), service("demo_api")])
     install(monkeypatch, client, [], ["demo_web", "demo_api"])
     stalled = [{}, {"id-demo_web": "task-on-worker2"}, {"id-demo_web": "task-on-worker2"}, {}]
-    monkeypatch.setattr(swarm_node_drain, "stalled_moves", lambda *a: stalled.pop(0))
+    # Before the moves no service is moving: the pre-flight gate looks among none.
+    monkeypatch.setattr(swarm_node_drain, "stalled_moves", lambda services, *a: stalled.pop(0) if services else {})
     watched = []
 
     def wait(*args, **kwargs):
@@ -173,8 +174,8 @@ def test_a_move_waiting_on_a_lost_node_is_started_again_once_per_task_waited_on(
 
     monkeypatch.setattr(swarm_node_drain, "wait_for_services", wait)
     result = swarm_node_drain.NodeDrain(client).drain()
-    # Only the moves' gate looks for a stall (not the pre-flight gate, nor the one after the constraints go).
-    assert watched == [False, True, False]
+    # The pre-flight gate looks only among moves an earlier run left going; not the gate after the constraints go.
+    assert watched == [True, True, False]
     nudges = [p for p in client.posted if p[0] == "/services/{0}/update"
               and (p[2].get("Labels") or {}).get("io.swarmops.drain.nudge")]
     assert [(p[1], p[2]["Labels"]["io.swarmops.drain.nudge"]) for p in nudges] == [("id-demo_web", "1")]
@@ -187,7 +188,8 @@ def test_a_move_waiting_on_a_lost_node_is_started_again_once_per_task_waited_on(
 def test_a_nudge_the_engine_refuses_is_tried_again_at_the_next_read(monkeypatch):
     client = Client([service("demo_web")])
     install(monkeypatch, client, [], ["demo_web"])
-    monkeypatch.setattr(swarm_node_drain, "stalled_moves", lambda *a: {"id-demo_web": "task-on-worker2"})
+    monkeypatch.setattr(swarm_node_drain, "stalled_moves",
+                        lambda services, *a: {"id-demo_web": "task-on-worker2"} if services else {})
     refusals = [swarm_node_drain.DockerException("update out of sequence")]
     post = client.post_json
 
@@ -208,3 +210,32 @@ def test_a_nudge_the_engine_refuses_is_tried_again_at_the_next_read(monkeypatch)
     result = swarm_node_drain.NodeDrain(client).drain()
     nudges = [p for p in client.posted if (p[2].get("Labels") or {}).get("io.swarmops.drain.nudge")]
     assert len(nudges) == 1 and result["restarted"] == ["demo_web"]
+
+
+def test_a_run_that_goes_on_after_its_manager_died_mid_move_starts_that_move_again_before_its_own(monkeypatch):
+    """The pre-flight gate of a drain done again through another manager: the earlier attempt's move waits on the
+    dead manager; it is started again (it carries the temporary exclusion), and no other service is touched."""
+    moving = service("demo_web")
+    moving["Spec"]["Labels"][EXCLUDED_LABEL] = "node-w1"
+    client = Client([moving, service("demo_api")])
+    install(monkeypatch, client, [], ["demo_web", "demo_api"])
+    looked_at = []
+
+    def stalled(services, *args):
+        looked_at.append(sorted(s["ID"] for s in services))
+        return {s["ID"]: f"task-of-{s['ID']}" for s in services}
+
+    monkeypatch.setattr(swarm_node_drain, "stalled_moves", stalled)
+    first = []
+
+    def wait(*args, **kwargs):
+        if not first:  # the pre-flight gate
+            first.append(True)
+            kwargs["seen"](list(client.services.values()), [], [client.node])
+        return converged(True)
+
+    monkeypatch.setattr(swarm_node_drain, "wait_for_services", wait)
+    swarm_node_drain.NodeDrain(client).drain()
+    assert looked_at[0] == ["id-demo_web"]
+    nudges = [p[1] for p in client.posted if (p[2].get("Labels") or {}).get("io.swarmops.drain.nudge") == "1"]
+    assert nudges[:1] == ["id-demo_web"] and "id-demo_api" not in nudges
