@@ -172,6 +172,7 @@ from ansible_collections.swarmops.ha.plugins.module_utils._swarm_objects import 
     node_hostname,
     node_is_up,
     node_state,
+    service_name,
 )
 from ansible_collections.swarmops.ha.plugins.module_utils._swarm_drain import (
     describe_drain,
@@ -226,15 +227,7 @@ class NodeDrain:
 
     def unstall(self, services, tasks, nodes):
         """Start again, once per task waited on, an update of this run that waits on a node that went down."""
-        self.unstall_services(services, tasks, nodes)
-
-    def unstall_moves(self, services, tasks, nodes):
-        """The same for a move an earlier run left going (a service with a temporary exclusion), and only that:
-        a run that went on through another manager after the one it worked through died in the middle of a move."""
-        self.unstall_services([s for s in services if excluded_nodes(s)], tasks, nodes)
-
-    def unstall_services(self, services, tasks, nodes):
-        names = {s["ID"]: s.get("Spec", {}).get("Name", s["ID"]) for s in services}
+        names = {s["ID"]: service_name(s) for s in services}
         for service_id, task_id in stalled_moves(services, tasks, nodes).items():
             if task_id in self.nudged:
                 continue
@@ -243,6 +236,15 @@ class NodeDrain:
             except (DockerException, RequestException):
                 continue  # the service changed meanwhile, or the manager did not answer: the next read tries again
             self.nudged[task_id] = names[service_id]
+
+    def unstall_moves(self, services, tasks, nodes):
+        """The same for a move an earlier run left going (a service with a temporary exclusion), and only that:
+        a run that went on through another manager after the one it worked through died in the middle of a move."""
+        self.unstall([s for s in services if excluded_nodes(s)], tasks, nodes)
+
+    def restarted(self):
+        """The services whose update was started again, by name."""
+        return sorted(set(self.nudged.values()))
 
     def poll(self, predicate, what):
         deadline = time.monotonic() + self.params["wait_timeout"]
@@ -322,7 +324,7 @@ class NodeDrain:
         if restored:
             self.gate(restored, "Services did not stay converged when the temporary constraints were removed")
         return dict(result, changed=True, availability="drain", moved=[m["service"] for m in moved],
-                    restarted=sorted(set(self.nudged.values())))
+                    restarted=self.restarted())
 
     # Active ------------------------------------------------------------------------
     def activate(self):
@@ -372,7 +374,7 @@ class NodeDrain:
             for item in forced:
                 self.update_service(item["service_id"], spec_restored)
         result["rebalanced"] = [item["service"] for item in forced]
-        return dict(result, changed=changed or bool(plan), restarted=sorted(set(self.nudged.values())))
+        return dict(result, changed=changed or bool(plan), restarted=self.restarted())
 
 
 def main():
